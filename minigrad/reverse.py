@@ -1,0 +1,158 @@
+"""Reverse mode: record the program on a tape, then sweep it backwards.
+
+The tape is a list in execution order, so the backward sweep is a plain loop
+over it in reverse (no recursive topological sort). Tape entries hold values,
+never tracers, so a recorded program has no reference cycles.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from .core import (
+    Primitive,
+    Trace,
+    Tracer,
+    bind,
+    check_differentiable,
+    new_trace,
+    shape_of,
+    tree_flatten,
+    tree_unflatten,
+)
+from .primitives import unbroadcast, zeros_like
+
+
+class TapeTracer(Tracer):
+    """A value and the index of its slot on the tape."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, trace: Trace, primal: Any, index: int):
+        self.trace = trace
+        self.primal = primal
+        self.index = index
+
+
+class VJPTrace(Trace):
+    """Runs each primitive and appends `(prim, inputs, params, output, parents)`
+    to the tape, where `parents` pairs argument positions with tape slots."""
+
+    __slots__ = ("tape", "n_inputs")
+
+    def __init__(self, level: int, n_inputs: int):
+        super().__init__(level)
+        self.tape: list = []
+        self.n_inputs = n_inputs
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> TapeTracer:
+        primals = list(args)
+        parents = []
+        for i, a in enumerate(args):
+            if type(a) is TapeTracer and a.trace is self:
+                primals[i] = a.primal
+                parents.append((i, a.index))
+        ans = bind(prim, primals, params)
+        tape = self.tape
+        tape.append((prim, primals, params, ans, parents))
+        return TapeTracer(self, ans, len(tape) - 1 + self.n_inputs)
+
+
+def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
+    """Sweep `tape` backwards from the output cotangents `seeds` (slot, value);
+    return the cotangents of the inputs (None where an input was not used)."""
+    adjoint: list = [None] * (n_inputs + len(tape))
+    for slot, g in seeds:
+        adjoint[slot] = g if adjoint[slot] is None else adjoint[slot] + g
+    for k in range(len(tape) - 1, -1, -1):
+        slot = k + n_inputs
+        g = adjoint[slot]
+        if g is None:
+            continue
+        adjoint[slot] = None  # free it early: it is not needed again
+        prim, primals, params, ans, parents = tape[k]
+        for i, j in parents:
+            rules = prim.vjp
+            rule = rules[i] if rules is not None and i < len(rules) else None
+            if rule is None:
+                rule = prim.rule("vjp", i)  # raises a clear error
+            ct = rule(g, ans, *primals, **params)
+            x = primals[i]
+            if type(ct) is not float or type(x) is not float:
+                if shape_of(ct) != shape_of(x):
+                    ct = unbroadcast(ct, shape_of(x))
+            a = adjoint[j]
+            adjoint[j] = ct if a is None else a + ct
+    return adjoint[:n_inputs]
+
+
+def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """Evaluate `f(*primals)`, recording it; return the output and a function
+    that maps an output cotangent to the cotangents of the inputs.
+
+    Like `jax.vjp`: `y, f_vjp = vjp(f, x); (x_bar,) = f_vjp(y_bar)`.
+    """
+    leaves, in_def = tree_flatten(list(primals))
+    leaves = [check_differentiable(x, "differentiated inputs") for x in leaves]
+    with new_trace(VJPTrace, len(leaves)) as trace:
+        ins = [TapeTracer(trace, x, i) for i, x in enumerate(leaves)]
+        out = f(*tree_unflatten(in_def, ins))
+    out_leaves, out_def = tree_flatten(out)
+    slots = [o.index if type(o) is TapeTracer and o.trace is trace else None for o in out_leaves]
+    values = [o.primal if s is not None else o for o, s in zip(out_leaves, slots)]
+    tape, n = trace.tape, len(leaves)
+
+    def f_vjp(cotangent: Any) -> tuple:
+        ct_leaves, ct_def = tree_flatten(cotangent)
+        if ct_def != out_def:
+            raise ValueError("the cotangent must have the same structure as f's output")
+        seeds = []
+        for s, v, c in zip(slots, values, ct_leaves):
+            if shape_of(c) != shape_of(v):
+                raise ValueError(f"cotangent of shape {shape_of(c)} for an output of shape {shape_of(v)}")
+            if s is not None:
+                seeds.append((s, c))
+        cts = backward(tape, n, seeds)
+        cts = [zeros_like(x) if c is None else c for x, c in zip(leaves, cts)]
+        return tuple(tree_unflatten(in_def, cts))
+
+    return tree_unflatten(out_def, values), f_vjp
+
+
+def _argnums(argnums: int | Sequence[int], n_args: int) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not isinstance(i, int) or not -n_args <= i < n_args:
+            raise ValueError(f"argnums {argnums!r} does not fit a function called with {n_args} arguments")
+    return tuple(i % n_args for i in nums)
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Like `jax.value_and_grad`: `f`'s value and its gradient, in one reverse pass."""
+
+    def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
+        nums = _argnums(argnums, len(args))
+
+        def f_of_diff_args(*diff_args):
+            full = list(args)
+            for i, a in zip(nums, diff_args):
+                full[i] = a
+            return f(*full)
+
+        y, f_vjp = vjp(f_of_diff_args, *(args[i] for i in nums))
+        if isinstance(y, (list, tuple, dict)) or shape_of(y) != ():
+            what = type(y).__name__ if isinstance(y, (list, tuple, dict)) else f"shape {shape_of(y)}"
+            raise TypeError(
+                f"grad requires a scalar output, got {what}; use jacrev/jacfwd for "
+                "a Jacobian, or vjp for a vector-Jacobian product"
+            )
+        grads = f_vjp(1.0)
+        return y, grads[0] if isinstance(argnums, int) else grads
+
+    return value_and_grad_f
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Like `jax.grad`: the gradient of a scalar function, by reverse mode."""
+    vg = value_and_grad(f, argnums)
+    return lambda *args: vg(*args)[1]
