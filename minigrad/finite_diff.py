@@ -1,0 +1,109 @@
+"""Numerical derivatives: finite differences, the complex step, and call counting.
+
+These are the baselines automatic differentiation is measured against. They
+need nothing but the ability to evaluate `f`, so they work on any black box,
+but they are approximate (finite differences) and their cost grows with the
+number of inputs.
+
+    forward_difference(f, x, h)   (f(x + h) - f(x)) / h
+    central_difference(f, x, h)   (f(x + h) - f(x - h)) / (2 h)
+    complex_step(f, x, h)         Im f(x + i h) / h
+    fd_gradient(f, x, h, method)  gradient of f: R^n -> R, one input at a time
+    CallCounter(f)                f, counting its calls
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+EPS = float(np.finfo(np.float64).eps)
+"""Machine epsilon of float64: the gap between 1.0 and the next float."""
+
+METHODS = ("forward", "central")
+
+
+def forward_difference(f: Callable, x: Any, h: float) -> Any:
+    """One-sided difference quotient `(f(x + h) - f(x)) / h`; error O(h).
+
+    Works elementwise when `f` is a vectorized function and `x` an array.
+    """
+    return (f(x + h) - f(x)) / h
+
+
+def central_difference(f: Callable, x: Any, h: float) -> Any:
+    """Symmetric difference quotient `(f(x + h) - f(x - h)) / (2 h)`; error O(h**2)."""
+    return (f(x + h) - f(x - h)) / (2.0 * h)
+
+
+def complex_step(f: Callable, x: Any, h: float = 1e-20) -> Any:
+    """Complex-step derivative `Im f(x + i h) / h`.
+
+    Exact to rounding for a real-analytic `f` written with complex-capable
+    operations (numpy, not `math`): there is no subtraction, so `h` can be tiny.
+    """
+    return np.imag(f(x + 1j * h)) / h
+
+
+def default_step(method: str = "forward") -> float:
+    """The step that balances truncation against round-off for unit-size x and f:
+    sqrt(eps) for forward differences, eps**(1/3) for central ones."""
+    if method == "forward":
+        return EPS**0.5
+    if method == "central":
+        return EPS ** (1.0 / 3.0)
+    raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+
+def fd_gradient(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    h: float | None = None,
+    method: str = "forward",
+) -> np.ndarray:
+    """Gradient of a scalar function `f: R^n -> R` at `x` by finite differences.
+
+    Perturbs one coordinate at a time, with step `h * max(1, |x_i|)`
+    (`h` defaults to `default_step(method)`). Costs n + 1 calls of `f`
+    (forward) or 2 n calls (central).
+    """
+    if h is None:
+        h = default_step(method)
+    elif method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    x = np.asarray(x, dtype=np.float64)
+    grad = np.empty(x.shape)
+    f0 = f(x) if method == "forward" else None
+    for i in np.ndindex(x.shape):
+        step = h * max(1.0, abs(x[i]))
+        up = x.copy()
+        up[i] += step
+        step = up[i] - x[i]  # the step actually taken, after rounding
+        if method == "forward":
+            grad[i] = (f(up) - f0) / step
+        else:
+            down = x.copy()
+            down[i] -= step
+            grad[i] = (f(up) - f(down)) / (up[i] - down[i])
+    return grad
+
+
+class CallCounter:
+    """Wrap `f` and count how often it is called: `g = CallCounter(f); g(x); g.calls`."""
+
+    def __init__(self, f: Callable):
+        self.f = f
+        self.calls = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.f(*args, **kwargs)
+
+    def reset(self) -> None:
+        """Set the count back to zero."""
+        self.calls = 0
+
+    def __repr__(self) -> str:
+        return f"CallCounter({getattr(self.f, '__name__', self.f)!r}, calls={self.calls})"
