@@ -1,0 +1,69 @@
+"""Linear maps given as programs: recover their matrices and count what it costs.
+
+A linear map A: R^m -> R^n can be known only through a program: a
+matrix-vector product (MVP) `v -> A v`, or its dual, a vector-matrix product
+(VMP) `u -> u A`. Feeding basis vectors to the MVP gives A's columns, one per
+call; feeding them to the VMP gives its rows. Derivatives are such maps
+(JVP = MVP, VJP = VMP), so these helpers work on them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .jacobians import basis
+
+
+class CountedCalls:
+    """A function that counts how often it is called (in `calls`)."""
+
+    def __init__(self, f: Callable):
+        self.f = f
+        self.calls = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.f(*args, **kwargs)
+
+
+def _as_vector(y: Any) -> np.ndarray:
+    """A program's result as a 1-D float array (a float becomes length 1)."""
+    y = np.asarray(y, dtype=float)
+    if y.ndim > 1:
+        raise ValueError(f"a linear-map program must return a vector, got shape {y.shape}")
+    return np.atleast_1d(y)
+
+
+def matrix_from_mvp(mvp: Callable[[np.ndarray], Any], n_in: int) -> np.ndarray:
+    """The matrix of `mvp`: R^n_in -> R^n_out, column k = `mvp(e_k)`: n_in calls."""
+    if n_in < 1:
+        raise ValueError(f"n_in must be positive, got {n_in}")
+    return np.stack([_as_vector(mvp(basis((n_in,), k))) for k in range(n_in)], axis=1)
+
+
+def matrix_from_vmp(vmp: Callable[[np.ndarray], Any], n_out: int) -> np.ndarray:
+    """The matrix whose dual program is `vmp`, row k = `vmp(e_k)`: n_out calls."""
+    if n_out < 1:
+        raise ValueError(f"n_out must be positive, got {n_out}")
+    return np.stack([_as_vector(vmp(basis((n_out,), k))) for k in range(n_out)], axis=0)
+
+
+def chain_mvp(layers: Sequence[Callable], v: Any) -> Any:
+    """Forward propagation: push `v` through the MVPs `layers`, first layer first."""
+    for mvp in layers:
+        v = mvp(v)
+    return v
+
+
+def chain_vmp(layers: Sequence[Callable], u: Any) -> Any:
+    """Backward propagation: pull `u` through the VMPs `layers`, last layer first.
+
+    `layers[k]` is the dual of the k-th layer of `chain_mvp`, so
+    `chain_vmp(duals, u) @ v == u @ chain_mvp(mvps, v)`.
+    """
+    for vmp in reversed(layers):
+        u = vmp(u)
+    return u

@@ -1,0 +1,102 @@
+"""minigrad.linear: matrices recovered from programs equal the matrices they apply."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.sparse
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.linear import CountedCalls, chain_mvp, chain_vmp, matrix_from_mvp, matrix_from_vmp
+
+jax.config.update("jax_enable_x64", True)
+
+dims = st.integers(1, 7)
+seeds = st.integers(0, 2**32 - 1)
+
+
+@given(dims, dims, seeds)
+def test_columns_and_rows_recover_a_dense_matrix(n, m, seed):
+    a = np.random.default_rng(seed).normal(size=(n, m))
+    mvp, vmp = CountedCalls(lambda v: a @ v), CountedCalls(lambda u: u @ a)
+    np.testing.assert_array_equal(matrix_from_mvp(mvp, m), a)
+    np.testing.assert_array_equal(matrix_from_vmp(vmp, n), a)
+    assert (mvp.calls, vmp.calls) == (m, n)
+
+
+def test_sparse_matrix_and_its_transpose():
+    s = scipy.sparse.random(6, 9, density=0.3, format="csr", random_state=1)
+    np.testing.assert_array_equal(matrix_from_mvp(lambda v: s @ v, 9), s.toarray())
+    np.testing.assert_array_equal(matrix_from_vmp(lambda u: s.T @ u, 6), s.toarray())
+
+
+def test_matrix_free_program_and_its_dual():
+    def program(x):
+        return [2.0 * x[0], x[1] + 3.0 * x[2]]
+
+    def dual(z_bar):
+        x_bar = np.zeros(3)
+        x_bar[1] += z_bar[1]
+        x_bar[2] += 3.0 * z_bar[1]
+        x_bar[0] += 2.0 * z_bar[0]
+        return x_bar
+
+    expected = np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 3.0]])
+    np.testing.assert_array_equal(matrix_from_mvp(program, 3), expected)
+    np.testing.assert_array_equal(matrix_from_vmp(dual, 2), expected)
+
+
+def test_scalar_outputs_and_inputs_give_one_row_or_column():
+    w = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(matrix_from_mvp(lambda v: float(w @ v), 3), w[None, :])
+    np.testing.assert_array_equal(matrix_from_vmp(lambda u: float(w @ u), 3), w[:, None])
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError):
+        matrix_from_mvp(lambda v: v, 0)
+    with pytest.raises(ValueError):
+        matrix_from_vmp(lambda u: u, 0)
+    with pytest.raises(ValueError):
+        matrix_from_mvp(lambda v: np.outer(v, v), 2)
+
+
+def f_mg(x):
+    return mg.stack([x[0] * mg.sin(x[1]), mg.exp(x[2]) + x[0] * x[1], x[2] ** 2])
+
+
+def f_jax(x):
+    return jnp.stack([x[0] * jnp.sin(x[1]), jnp.exp(x[2]) + x[0] * x[1], x[2] ** 2])
+
+
+@given(seeds)
+def test_jacobian_from_jvps_and_vjps_matches_jax(seed):
+    x = np.random.default_rng(seed).normal(size=3)
+    by_columns = matrix_from_mvp(lambda v: mg.jvp(f_mg, (x,), (v,))[1], 3)
+    _, pullback = mg.vjp(f_mg, x)
+    by_rows = matrix_from_vmp(lambda u: pullback(u)[0], 3)
+    reference = np.asarray(jax.jacfwd(f_jax)(jnp.asarray(x)))
+    np.testing.assert_allclose(by_columns, reference, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(by_rows, reference, rtol=1e-12, atol=1e-12)
+
+
+@given(st.lists(dims, min_size=2, max_size=5), seeds)
+def test_chains_propagate_forward_and_backward(widths, seed):
+    rng = np.random.default_rng(seed)
+    mats = [rng.normal(size=(widths[k + 1], widths[k])) for k in range(len(widths) - 1)]
+    product = mats[0]
+    for a in mats[1:]:
+        product = a @ product
+    v, u = rng.normal(size=widths[0]), rng.normal(size=widths[-1])
+    mvps = [lambda x, a=a: a @ x for a in mats]
+    vmps = [lambda y, a=a: y @ a for a in mats]
+    np.testing.assert_allclose(chain_mvp(mvps, v), product @ v, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(chain_vmp(vmps, u), u @ product, rtol=1e-10, atol=1e-12)
+
+
+def test_counted_calls_passes_arguments_through():
+    f = CountedCalls(lambda a, b=1.0: a * b)
+    assert f(2.0, b=3.0) == 6.0 and f(5.0) == 5.0
+    assert f.calls == 2
