@@ -4,7 +4,8 @@ A linear map A: R^m -> R^n can be known only through a program: a
 matrix-vector product (MVP) `v -> A v`, or its dual, a vector-matrix product
 (VMP) `u -> u A`. Feeding basis vectors to the MVP gives A's columns, one per
 call; feeding them to the VMP gives its rows. Derivatives are such maps
-(JVP = MVP, VJP = VMP), so these helpers work on them too.
+(JVP = MVP, VJP = VMP), so these helpers work on them too. To count the
+calls, wrap a program in `minigrad.finite_diff.CallCounter`.
 """
 
 from __future__ import annotations
@@ -15,18 +16,6 @@ from typing import Any
 import numpy as np
 
 from .jacobians import basis
-
-
-class CountedCalls:
-    """A function that counts how often it is called (in `calls`)."""
-
-    def __init__(self, f: Callable):
-        self.f = f
-        self.calls = 0
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self.calls += 1
-        return self.f(*args, **kwargs)
 
 
 def _as_vector(y: Any) -> np.ndarray:
