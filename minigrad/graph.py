@@ -1,0 +1,210 @@
+"""Record the computation graph of a function and draw it with matplotlib.
+
+`record(f, *args)` runs `f` under minigrad's reverse-mode trace and turns the
+tape into nodes (inputs and primitive applications, with their values) and
+edges (which value feeds which operation). With `adjoints=True` it also stores
+each node's adjoint (the derivative of the output with respect to that node)
+and the cotangent each edge carries in the backward sweep. `draw(graph)` draws
+the forward sweep (values) or the backward sweep (adjoints) in a layered layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .core import concrete, new_trace, shape_of
+from .reverse import TapeTracer, VJPTrace, backward
+
+
+@dataclass
+class Node:
+    """One value of the program: an input (`op == "input"`) or the output of a primitive."""
+
+    index: int
+    op: str
+    value: Any
+    parents: tuple[int, ...] = ()
+    consts: dict[int, Any] = field(default_factory=dict)
+    """Arguments of the primitive that are constants (not traced), by position."""
+    label: str = ""
+    depth: int = 0
+    adjoint: Any = None
+
+
+@dataclass
+class Edge:
+    """Value `src` feeds argument `arg` of node `dst`; `cotangent` is what flows back along it."""
+
+    src: int
+    dst: int
+    arg: int
+    cotangent: Any = None
+
+
+@dataclass
+class Graph:
+    """A recorded program: nodes in execution order, the edges between them, the output node."""
+
+    nodes: list[Node]
+    edges: list[Edge]
+    output: int
+
+    @property
+    def n_inputs(self) -> int:
+        return sum(n.op == "input" for n in self.nodes)
+
+    def adjoint(self, index: int) -> Any:
+        """The adjoint of node `index` (requires `record(..., adjoints=True)`)."""
+        return self.nodes[index].adjoint
+
+
+def _record_tape(f: Callable, args: tuple) -> tuple[list, Any, list]:
+    """Run `f` under a fresh reverse-mode trace: (tape, output, input values)."""
+    xs = [float(a) if isinstance(a, (int, float)) else np.asarray(a, dtype=float) for a in args]
+    with new_trace(VJPTrace, len(xs)) as trace:
+        out = f(*(TapeTracer(trace, x, i) for i, x in enumerate(xs)))
+    return trace.tape, out, xs
+
+
+def tape_length(f: Callable, *args: Any) -> int:
+    """Number of primitive applications `f(*args)` puts on minigrad's tape."""
+    return len(_record_tape(f, args)[0])
+
+
+def tape_nbytes(f: Callable, *args: Any) -> int:
+    """Bytes of float data the tape of `f(*args)` keeps alive for the backward sweep
+    (every recorded input and output value, 8 bytes per float64 number)."""
+    tape, _, _ = _record_tape(f, args)
+    seen: dict[int, int] = {}
+    for _, primals, _, ans, _ in tape:
+        for v in (*primals, ans):
+            if isinstance(v, (float, np.ndarray)):
+                seen[id(v)] = 8 * int(np.prod(shape_of(v)))
+    return sum(seen.values())
+
+
+def _fmt(v: Any) -> str:
+    v = concrete(v)
+    if v is None:
+        return "–"
+    if np.ndim(v) == 0:
+        return f"{float(v):.4g}"
+    return np.array2string(np.asarray(v), precision=3, separator=", ", threshold=6)
+
+
+def record(f: Callable, *args: Any, names: list[str] | None = None, adjoints: bool = True) -> Graph:
+    """Record the graph of the scalar function `f` at `args`.
+
+    Inputs become nodes 0..len(args)-1 (labelled with `names`, default x1, x2, ...);
+    each primitive application on the tape becomes one further node. With
+    `adjoints=True` the backward sweep is run from the output (seed 1.0) and each
+    node gets its adjoint and each edge the cotangent it carries.
+    """
+    tape, out, xs = _record_tape(f, args)
+    n = len(xs)
+    if not (isinstance(out, TapeTracer) and out.trace.tape is tape):
+        raise ValueError("the output of f does not depend on its inputs")
+    if shape_of(out) != ():
+        raise ValueError(f"record needs a scalar output, got shape {shape_of(out)}")
+    names = names or [f"x{i + 1}" for i in range(n)]
+    nodes = [Node(i, "input", x, label=names[i]) for i, x in enumerate(xs)]
+    edges = []
+    for k, (prim, primals, params, ans, parents) in enumerate(tape):
+        slot = n + k
+        traced = dict(parents)
+        consts = {i: p for i, p in enumerate(primals) if i not in traced}
+        depth = 1 + max(nodes[j].depth for j in traced.values())
+        shown = [_fmt(consts[i]) if i in consts else "·" for i in range(len(primals))]
+        shown += [f"{key}={val}" for key, val in params.items()]
+        label = prim.name if not consts and not params else f"{prim.name}({', '.join(shown)})"
+        nodes.append(Node(slot, prim.name, ans, tuple(traced.values()), consts, label, depth))
+        edges += [Edge(j, slot, i) for i, j in parents]
+    graph = Graph(nodes, edges, out.index)
+    if adjoints:
+        _sweep(graph, tape, n)
+    return graph
+
+
+def _sweep(graph: Graph, tape: list, n: int) -> None:
+    """Fill in adjoints and edge cotangents, reusing minigrad's `backward`.
+
+    Sweeping only the tape entries after node k leaves node k's adjoint complete
+    (every use of a value comes later on the tape), so one call per node gives all
+    adjoints; quadratic in the tape length, which is fine for the small graphs drawn.
+    """
+    seed = [(graph.output, 1.0)]
+    for node in graph.nodes:
+        k = max(node.index - n + 1, 0)  # tape entries from k on may use node's value
+        node.adjoint = backward(tape[k:], n + k, seed)[node.index]
+    for e in graph.edges:
+        prim, primals, params, ans, _ = tape[e.dst - n]
+        g = graph.nodes[e.dst].adjoint
+        e.cotangent = None if g is None else prim.rule("vjp", e.arg)(g, ans, *primals, **params)
+
+
+def layout(graph: Graph) -> dict[int, tuple[float, float]]:
+    """Positions of the nodes: one column per depth, nodes spread evenly in each
+    column and ordered by the mean height of their parents (fewer crossing edges)."""
+    columns: dict[int, list[int]] = {}
+    for node in graph.nodes:
+        columns.setdefault(node.depth, []).append(node.index)
+    pos: dict[int, tuple[float, float]] = {}
+    for depth in sorted(columns):
+        members = columns[depth]
+        if depth > 0:
+            members.sort(key=lambda i: -np.mean([pos[j][1] for j in graph.nodes[i].parents]))
+        for r, i in enumerate(members):
+            pos[i] = (float(depth), (len(members) - 1) / 2 - r)
+    return pos
+
+
+def draw(graph: Graph, ax=None, sweep: str = "forward", edge_labels: bool = True, title: str | None = None):
+    """Draw `graph` on matplotlib axes `ax`.
+
+    `sweep="forward"`: each node shows its operation and value, arrows point
+    from inputs to outputs. `sweep="backward"`: each node shows its adjoint
+    (ȳ), arrows point backwards and are labelled with the cotangents they carry.
+    Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if sweep not in ("forward", "backward"):
+        raise ValueError(f"sweep must be 'forward' or 'backward', got {sweep!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    pos = layout(graph)
+    colors = {"input": "#cfe2f3", "output": "#f9cb9c", "op": "#eeeeee"}
+    for node in graph.nodes:
+        kind = "input" if node.op == "input" else ("output" if node.index == graph.output else "op")
+        if sweep == "forward":
+            text = f"{node.label}\n= {_fmt(node.value)}"
+        else:
+            text = f"{node.label}\nadj = {_fmt(node.adjoint)}"
+        ax.text(*pos[node.index], text, ha="center", va="center", fontsize=10, zorder=3,
+                bbox=dict(boxstyle="round,pad=0.4", fc=colors[kind], ec="0.3"))
+    for e in graph.edges:
+        a, b = (e.src, e.dst) if sweep == "forward" else (e.dst, e.src)
+        color = "0.35" if sweep == "forward" else "#cc0000"
+        ax.annotate("", xy=pos[b], xytext=pos[a], zorder=2,
+                    arrowprops=dict(arrowstyle="-|>", color=color, lw=1.4, shrinkA=28, shrinkB=28))
+        if sweep == "backward" and edge_labels and e.cotangent is not None:
+            (x0, y0), (x1, y1) = pos[e.src], pos[e.dst]
+            t = 0.5 / (x1 - x0)  # just after the parent's box, where the cotangent arrives
+            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), _fmt(e.cotangent), color=color,
+                    fontsize=9, ha="center", va="center", zorder=4,
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    ax.set_xticks(sorted(set(xs)))
+    ax.set_yticks([])
+    ax.set_xlabel("depth (primitive applications from the inputs)")
+    for s in ("top", "right", "left"):
+        ax.spines[s].set_visible(False)
+    ax.set_title(title or ("forward sweep: values" if sweep == "forward" else "backward sweep: adjoints"))
+    return ax
