@@ -60,12 +60,10 @@ class Primitive:
     def rule(self, kind: str, i: int) -> Callable:
         """The `kind` ("jvp" or "vjp") rule for argument `i`, or a clear error."""
         rules = self.jvp if kind == "jvp" else self.vjp
-        r = None
-        if rules is not None:
-            try:
-                r = rules[i]
-            except IndexError:
-                r = None
+        try:
+            r = rules[i]
+        except (TypeError, IndexError):
+            r = None
         if r is None:
             raise NotImplementedError(
                 f"primitive '{self.name}' has no {kind.upper()} rule for argument {i}; "

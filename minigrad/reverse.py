@@ -72,8 +72,10 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
         adjoint[slot] = None  # free it early: it is not needed again
         prim, primals, params, ans, parents = tape[k]
         for i, j in parents:
-            rules = prim.vjp
-            rule = rules[i] if rules is not None and i < len(rules) else None
+            try:
+                rule = prim.vjp[i]
+            except (TypeError, IndexError):
+                rule = None
             if rule is None:
                 rule = prim.rule("vjp", i)  # raises a clear error
             ct = rule(g, ans, *primals, **params)
