@@ -34,7 +34,10 @@ def forward_difference(f: Callable, x: Any, h: float) -> Any:
 
 
 def central_difference(f: Callable, x: Any, h: float) -> Any:
-    """Symmetric difference quotient `(f(x + h) - f(x - h)) / (2 h)`; error O(h**2)."""
+    """Central difference quotient `(f(x + h) - f(x - h)) / (2 h)`.
+
+    Error O(h**2). Works elementwise like `forward_difference`.
+    """
     return (f(x + h) - f(x - h)) / (2.0 * h)
 
 
