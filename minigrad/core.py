@@ -11,7 +11,8 @@ confusion), as in JAX's autodidax.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -47,12 +48,12 @@ class Primitive:
         self.jvp = jvp
         self.vjp = vjp
 
-    def defjvp(self, *rules: Callable | None) -> "Primitive":
+    def defjvp(self, *rules: Callable | None) -> Primitive:
         """Set the JVP rules, one per argument (None: not differentiable)."""
         self.jvp = rules
         return self
 
-    def defvjp(self, *rules: Callable | None) -> "Primitive":
+    def defvjp(self, *rules: Callable | None) -> Primitive:
         """Set the VJP rules, one per argument (None: not differentiable)."""
         self.vjp = rules
         return self

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .core import (
     LINEAR,
@@ -75,7 +76,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
             raise ValueError(f"jvp: tangent of shape {shape_of(t)} for a primal of shape {shape_of(p)}")
     with new_trace(JVPTrace) as trace:
         ins = [
-            DualTracer(trace, check_differentiable(p, "jvp's primals"), check_differentiable(t, "jvp's tangents"))
+            DualTracer(trace, check_differentiable(p, "primals"), check_differentiable(t, "tangents"))
             for p, t in zip(p_leaves, t_leaves)
         ]
         out = f(*tree_unflatten(p_def, ins))

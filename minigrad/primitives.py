@@ -18,7 +18,6 @@ import numpy as np
 
 from .core import LINEAR, EachArg, Primitive, Tracer, bind, concrete, shape_of
 
-
 _FLOATS = (float, int)
 
 

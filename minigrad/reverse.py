@@ -7,7 +7,8 @@ never tracers, so a recorded program has no reference cycles.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .core import (
     Primitive,
