@@ -99,7 +99,7 @@ def _fmt(v: Any) -> str:
 def record(f: Callable, *args: Any, names: list[str] | None = None, adjoints: bool = True) -> Graph:
     """Record the graph of the scalar function `f` at `args`.
 
-    Inputs become nodes 0..len(args)-1 (labelled with `names`, default x1, x2, ...);
+    Inputs become nodes 0..len(args)-1 (labelled with `names`; default x, or x1, x2, ...);
     each primitive application on the tape becomes one further node. With
     `adjoints=True` the backward sweep is run from the output (seed 1.0) and each
     node gets its adjoint and each edge the cotangent it carries.
@@ -110,7 +110,7 @@ def record(f: Callable, *args: Any, names: list[str] | None = None, adjoints: bo
         raise ValueError("the output of f does not depend on its inputs")
     if shape_of(out) != ():
         raise ValueError(f"record needs a scalar output, got shape {shape_of(out)}")
-    names = names or [f"x{i + 1}" for i in range(n)]
+    names = names or (["x"] if n == 1 else [f"x{i + 1}" for i in range(n)])
     nodes = [Node(i, "input", x, label=names[i]) for i, x in enumerate(xs)]
     edges = []
     for k, (prim, primals, params, ans, parents) in enumerate(tape):
@@ -162,6 +162,15 @@ def layout(graph: Graph) -> dict[int, tuple[float, float]]:
     return pos
 
 
+def _label_spot(p: tuple[float, float], q: tuple[float, float], placed: list) -> tuple[float, float]:
+    """Where to label the edge p -> q: the middle of one of the gaps between columns
+    it crosses, the one farthest from the spots already taken."""
+    (x0, y0), (x1, y1) = p, q
+    dx = x1 - x0
+    spots = [(x0 + t * dx, y0 + t * (y1 - y0)) for t in ((k + 0.5) / dx for k in range(int(dx)))]
+    return max(spots, key=lambda s: min((s[0] - u) ** 2 + (2 * (s[1] - v)) ** 2 for u, v in placed))
+
+
 def draw(graph: Graph, ax=None, sweep: str = "forward", edge_labels: bool = True, title: str | None = None):
     """Draw `graph` on matplotlib axes `ax`.
 
@@ -184,19 +193,19 @@ def draw(graph: Graph, ax=None, sweep: str = "forward", edge_labels: bool = True
             text = f"{node.label}\n= {_fmt(node.value)}"
         else:
             text = f"{node.label}\nadj = {_fmt(node.adjoint)}"
-        ax.text(*pos[node.index], text, ha="center", va="center", fontsize=10, zorder=3,
+        ax.text(*pos[node.index], text, ha="center", va="center", fontsize=11, zorder=3,
                 bbox=dict(boxstyle="round,pad=0.4", fc=colors[kind], ec="0.3"))
+    placed = list(pos.values())  # label spots taken so far (nodes count as taken)
     for e in graph.edges:
         a, b = (e.src, e.dst) if sweep == "forward" else (e.dst, e.src)
         color = "0.35" if sweep == "forward" else "#cc0000"
         ax.annotate("", xy=pos[b], xytext=pos[a], zorder=2,
                     arrowprops=dict(arrowstyle="-|>", color=color, lw=1.4, shrinkA=28, shrinkB=28))
         if sweep == "backward" and edge_labels and e.cotangent is not None:
-            (x0, y0), (x1, y1) = pos[e.src], pos[e.dst]
-            t = 0.5 / (x1 - x0)  # just after the parent's box, where the cotangent arrives
-            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), _fmt(e.cotangent), color=color,
-                    fontsize=9, ha="center", va="center", zorder=4,
-                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
+            x, y = _label_spot(pos[e.src], pos[e.dst], placed)
+            placed.append((x, y))
+            ax.text(x, y, _fmt(e.cotangent), color=color, fontsize=10, ha="center", va="center", zorder=4,
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
