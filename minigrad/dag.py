@@ -18,12 +18,14 @@ def draw_dag(
     colors: Mapping[str, str] | None = None,
     bend: Mapping[tuple[str, str], float] | None = None,
     fontsize: float = 13,
+    label_pos: float = 0.5,
 ) -> dict[str, dict]:
     """Draw nodes at `positions` and arrows `(source, target, label)` on `ax`.
 
     `colors` maps node names to fill colours (default light grey); `bend`
     maps an edge `(source, target)` to a curvature (0 is straight), to route an
-    edge around the nodes it would cross. Returns the artists:
+    edge around the nodes it would cross. Edge labels sit at `label_pos` along
+    the edge (0 at the source, 1 at the target). Returns the artists:
     `{"nodes": {name: Text}, "edges": {(source, target): Annotation}}`.
     """
     colors = colors or {}
@@ -47,9 +49,11 @@ def draw_dag(
             arrowprops=dict(arrowstyle="-|>", color="0.3", lw=1.4, shrinkA=17, shrinkB=17,
                             mutation_scale=14, connectionstyle=f"arc3,rad={rad}"),
         )
-        # The midpoint of matplotlib's arc3 curve lies rad/2 of the chord off the chord.
-        mx = (x1 + x2) / 2 + rad * (y2 - y1) / 2
-        my = (y1 + y2) / 2 - rad * (x2 - x1) / 2
+        # arc3 is a quadratic Bezier curve whose control point lies rad * chord off the chord.
+        cx, cy = (x1 + x2) / 2 + rad * (y2 - y1), (y1 + y2) / 2 - rad * (x2 - x1)
+        t = label_pos
+        mx = (1 - t) ** 2 * x1 + 2 * t * (1 - t) * cx + t**2 * x2
+        my = (1 - t) ** 2 * y1 + 2 * t * (1 - t) * cy + t**2 * y2
         ax.text(mx, my, label, ha="center", va="center", fontsize=fontsize - 2, zorder=4,
                 color="C3", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
     xs = [p[0] for p in positions.values()]

@@ -40,6 +40,16 @@ def matrix_from_vmp(vmp: Callable[[np.ndarray], Any], n_out: int) -> np.ndarray:
     return np.stack([_as_vector(vmp(basis((n_out,), k))) for k in range(n_out)], axis=0)
 
 
+def dense_mvp(matrix: Any) -> Callable[[Any], Any]:
+    """The MVP program `v -> matrix @ v` of a dense or sparse matrix."""
+    return lambda v: matrix @ v
+
+
+def dense_vmp(matrix: Any) -> Callable[[Any], Any]:
+    """The VMP program `u -> u @ matrix` (that is, `matrix.T @ u`)."""
+    return lambda u: matrix.T @ u
+
+
 def chain_mvp(layers: Sequence[Callable], v: Any) -> Any:
     """Forward propagation: push `v` through the MVPs `layers`, first layer first."""
     for mvp in layers:

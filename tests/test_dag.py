@@ -41,3 +41,11 @@ def test_edge_to_unknown_node_raises():
     with pytest.raises(ValueError, match="z"):
         draw_dag(ax, POS, [("x1", "z", "1")])
     plt.close(fig)
+
+
+def test_label_position_along_a_straight_edge():
+    fig, ax = plt.subplots()
+    draw_dag(ax, {"a": (0.0, 0.0), "b": (4.0, 2.0)}, [("a", "b", "k")], label_pos=0.25)
+    (label,) = [t for t in ax.texts if t.get_text() == "k"]
+    assert label.get_position() == pytest.approx((1.0, 0.5))
+    plt.close(fig)

@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.finite_diff import CallCounter
-from minigrad.linear import chain_mvp, chain_vmp, matrix_from_mvp, matrix_from_vmp
+from minigrad.linear import (
+    chain_mvp,
+    chain_vmp,
+    dense_mvp,
+    dense_vmp,
+    matrix_from_mvp,
+    matrix_from_vmp,
+)
 
 jax.config.update("jax_enable_x64", True)
 
@@ -31,6 +38,15 @@ def test_sparse_matrix_and_its_transpose():
     s = scipy.sparse.random(6, 9, density=0.3, format="csr", random_state=1)
     np.testing.assert_array_equal(matrix_from_mvp(lambda v: s @ v, 9), s.toarray())
     np.testing.assert_array_equal(matrix_from_vmp(lambda u: s.T @ u, 6), s.toarray())
+
+
+def test_dense_and_sparse_programs_apply_the_matrix():
+    a = np.arange(6.0).reshape(2, 3)
+    v, u = np.array([1.0, -1.0, 2.0]), np.array([3.0, 0.5])
+    np.testing.assert_array_equal(dense_mvp(a)(v), [0.0 - 1.0 + 4.0, 3.0 - 4.0 + 10.0])
+    np.testing.assert_array_equal(dense_vmp(a)(u), [1.5, 3.0 + 2.0, 6.0 + 2.5])
+    s = scipy.sparse.csr_array(a)
+    np.testing.assert_array_equal(dense_vmp(s)(u), dense_vmp(a)(u))
 
 
 def test_matrix_free_program_and_its_dual():
