@@ -23,6 +23,12 @@ test: $(STAMP)
 	$(PY) -m pytest
 	$(VENV)/bin/ruff check .
 
+# minigrad side by side with micrograd, autograd and JAX (peers pinned in benchmarks/).
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) -m pip install -q -r benchmarks/requirements.txt
+	$(PY) -m benchmarks.run --out _build/bench
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
