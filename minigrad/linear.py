@@ -10,7 +10,7 @@ calls, wrap a program in `minigrad.finite_diff.CallCounter`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -66,3 +66,15 @@ def chain_vmp(layers: Sequence[Callable], u: Any) -> Any:
     for vmp in reversed(layers):
         u = vmp(u)
     return u
+
+
+def path_sum(edges: Mapping[tuple[str, str], float], source: str, target: str) -> float:
+    """Sum over all paths `source -> target` of the product of the edge weights.
+
+    `edges` maps `(from, to)` to a weight; the graph must be acyclic. This is
+    the entry of a linear graph's matrix (or of a linearized program's Jacobian)
+    for that input and output.
+    """
+    if source == target:
+        return 1.0
+    return sum(w * path_sum(edges, t, target) for (s, t), w in edges.items() if s == source)

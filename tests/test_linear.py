@@ -17,6 +17,7 @@ from minigrad.linear import (
     dense_vmp,
     matrix_from_mvp,
     matrix_from_vmp,
+    path_sum,
 )
 
 jax.config.update("jax_enable_x64", True)
@@ -111,3 +112,28 @@ def test_chains_propagate_forward_and_backward(widths, seed):
     vmps = [lambda y, a=a: y @ a for a in mats]
     np.testing.assert_allclose(chain_mvp(mvps, v), product @ v, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(chain_vmp(vmps, u), u @ product, rtol=1e-10, atol=1e-12)
+
+
+@given(st.lists(dims, min_size=2, max_size=4), seeds)
+def test_path_sums_of_a_layered_graph_are_the_matrix_product(widths, seed):
+    rng = np.random.default_rng(seed)
+    shapes = [(widths[k + 1], widths[k]) for k in range(len(widths) - 1)]
+    mats = [rng.integers(-3, 4, size=shape).astype(float) for shape in shapes]
+    edges = {
+        (f"{k}:{j}", f"{k + 1}:{i}"): m[i, j]
+        for k, m in enumerate(mats)
+        for i in range(m.shape[0])
+        for j in range(m.shape[1])
+    }
+    product = np.linalg.multi_dot(mats[::-1]) if len(mats) > 1 else mats[0]
+    last = len(mats)
+    sums = np.array([[path_sum(edges, f"0:{j}", f"{last}:{i}") for j in range(widths[0])]
+                     for i in range(widths[-1])])
+    np.testing.assert_allclose(sums, product)
+
+
+def test_path_sum_with_an_edge_over_a_layer():
+    # z = 2 x + y with y = 3 x: dz/dx = 2 + 3 = 5 along two paths; no path from z back to x.
+    edges = {("x", "z"): 2.0, ("x", "y"): 3.0, ("y", "z"): 1.0}
+    assert path_sum(edges, "x", "z") == 5.0
+    assert path_sum(edges, "z", "x") == 0.0
