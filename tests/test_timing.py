@@ -5,7 +5,7 @@ import time
 import pytest
 
 from minigrad.finite_diff import CallCounter
-from minigrad.timing import median_seconds
+from minigrad.timing import median_ratio, median_seconds
 
 
 def test_a_known_sleep_is_measured():
@@ -29,3 +29,14 @@ def test_slow_functions_run_once_per_sample():
 def test_repeat_must_be_positive():
     with pytest.raises(ValueError):
         median_seconds(lambda: None, repeat=0)
+
+
+def test_ratio_of_known_sleeps():
+    r = median_ratio(lambda: time.sleep(0.009), lambda: time.sleep(0.003), repeat=3, min_time=0.0)
+    # sleeps overshoot by a little, so the ratio sits a bit under 9 / 3
+    assert 2.0 < r <= 3.2
+
+
+def test_ratio_repeat_must_be_positive():
+    with pytest.raises(ValueError):
+        median_ratio(lambda: None, lambda: None, repeat=0)
