@@ -39,7 +39,23 @@ def _rule(d):
         return lambda t, ans, *xs: t
     if d == -1:
         return lambda t, ans, *xs: -t
-    return lambda t, ans, *xs: t * d(ans, *xs)
+
+    def rule(t, ans, *xs):
+        dv = d(ans, *xs)
+        if type(t) is np.ndarray and type(dv) is np.ndarray and _is_scratch(dv, t, ans, xs):
+            return np.multiply(t, dv, out=dv)  # dv is a temporary: reuse its memory
+        return t * dv
+
+    return rule
+
+
+def _is_scratch(dv, t, ans, xs):
+    """Is the array `dv` a temporary a partial derivative just made (not a view, not
+    a value held elsewhere), of the shape and dtype of `t * dv`?"""
+    return (
+        dv.base is None and dv.flags.writeable and dv.shape == t.shape and dv.dtype == t.dtype
+        and dv is not ans and dv is not t and all(dv is not x for x in xs)
+    )
 
 
 def elementwise(name, impl, *partials):

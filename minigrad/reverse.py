@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .core import (
     Primitive,
     Trace,
@@ -47,15 +49,19 @@ class VJPTrace(Trace):
         self.n_inputs = n_inputs
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> TapeTracer:
-        primals = list(args)
+        primals = []
         parents = []
+        nested = False  # does a lower-level trace follow any input?
         for i, a in enumerate(args):
             if type(a) is TapeTracer and a.trace is self:
-                primals[i] = a.primal
                 parents.append((i, a.index))
-        ans = bind(prim, primals, params)
+                a = a.primal
+            if isinstance(a, Tracer):
+                nested = True
+            primals.append(a)
+        ans = bind(prim, primals, params) if nested else prim.impl(*primals, **params)
         tape = self.tape
-        tape.append((prim, primals, params, ans, parents))
+        tape.append((prim, tuple(primals), params, ans, tuple(parents)))  # tuples: less for the gc
         return TapeTracer(self, ans, len(tape) - 1 + self.n_inputs)
 
 
@@ -63,6 +69,7 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
     """Sweep `tape` backwards from the output cotangents `seeds` (slot, value);
     return the cotangents of the inputs (None where an input was not used)."""
     adjoint: list = [None] * (n_inputs + len(tape))
+    owned: set[int] = set()  # slots whose adjoint is a fresh array made by `a + ct` below
     for slot, g in seeds:
         adjoint[slot] = g if adjoint[slot] is None else adjoint[slot] + g
     for k in range(len(tape) - 1, -1, -1):
@@ -85,7 +92,14 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
                 if shape_of(ct) != shape_of(x):
                     ct = unbroadcast(ct, shape_of(x))
             a = adjoint[j]
-            adjoint[j] = ct if a is None else a + ct
+            if a is None:
+                adjoint[j] = ct
+            elif j in owned and type(ct) is np.ndarray and ct.shape == a.shape and ct.dtype == a.dtype:
+                a += ct  # an array this sweep made itself: safe to add into in place
+            else:
+                a = adjoint[j] = a + ct
+                if type(a) is np.ndarray:
+                    owned.add(j)
     return adjoint[:n_inputs]
 
 
