@@ -39,23 +39,19 @@ def _rule(d):
         return lambda t, ans, *xs: t
     if d == -1:
         return lambda t, ans, *xs: -t
-
-    def rule(t, ans, *xs):
-        dv = d(ans, *xs)
-        if type(t) is np.ndarray and type(dv) is np.ndarray and _is_scratch(dv, t, ans, xs):
-            return np.multiply(t, dv, out=dv)  # dv is a temporary: reuse its memory
-        return t * dv
-
-    return rule
+    return lambda t, ans, *xs: _times(t, d(ans, *xs), ans, xs)
 
 
-def _is_scratch(dv, t, ans, xs):
-    """Is the array `dv` a temporary a partial derivative just made (not a view, not
-    a value held elsewhere), of the shape and dtype of `t * dv`?"""
-    return (
-        dv.base is None and dv.flags.writeable and dv.shape == t.shape and dv.dtype == t.dtype
+def _times(t, dv, ans, xs):
+    """`t * dv`, written into `dv`'s memory when `dv` is an array the partial
+    derivative just made (not a view, not the output or an input held elsewhere)."""
+    if (
+        type(t) is np.ndarray and type(dv) is np.ndarray
+        and dv.base is None and dv.flags.writeable and dv.shape == t.shape and dv.dtype == t.dtype
         and dv is not ans and dv is not t and all(dv is not x for x in xs)
-    )
+    ):
+        return np.multiply(t, dv, out=dv)
+    return t * dv
 
 
 def elementwise(name, impl, *partials):

@@ -163,6 +163,11 @@ def test_inputs_are_not_modified():
     mg.grad(lambda v: mg.sum(v * v))(x)
     mg.hessian(lambda v: mg.sum(v * v * v))(x)
     np.testing.assert_array_equal(x, before)
+    c = np.array([0.5, -1.0, 2.0])  # constants closed over must survive the sweep too
+    c_before = c.copy()
+    g = mg.grad(lambda v: mg.sum(mg.exp(v * c) * c + mg.sin(c * v) + v / c))(x)
+    np.testing.assert_array_equal(c, c_before)
+    close(g, c * c * np.exp(x * c) + c * np.cos(c * x) + 1.0 / c)
 
 
 # --- clear errors ------------------------------------------------------------
