@@ -1,9 +1,10 @@
 """Linear maps given as programs: recover their matrices and count what it costs.
 
-A linear map A: R^m -> R^n can be known only through a program: a
-matrix-vector product (MVP) `v -> A v`, or its dual, a vector-matrix product
-(VMP) `u -> u A`. Feeding basis vectors to the MVP gives A's columns, one per
-call; feeding them to the VMP gives its rows. Derivatives are such maps
+A linear map A: R^n -> R^m (n inputs, m outputs, an m x n matrix) can be
+known only through a program: a matrix-vector product (MVP) `v -> A v`, or its
+dual, a vector-matrix product (VMP) `u -> u A`. Feeding basis vectors to the
+MVP gives A's columns, one per call (n calls); feeding them to the VMP gives
+its rows (m calls). Derivatives are such maps
 (JVP = MVP, VJP = VMP), so these helpers work on them too. To count the
 calls, wrap a program in `minigrad.finite_diff.CallCounter`.
 """

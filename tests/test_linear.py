@@ -27,12 +27,12 @@ seeds = st.integers(0, 2**32 - 1)
 
 
 @given(dims, dims, seeds)
-def test_columns_and_rows_recover_a_dense_matrix(n, m, seed):
-    a = np.random.default_rng(seed).normal(size=(n, m))
+def test_columns_and_rows_recover_a_dense_matrix(m, n, seed):
+    a = np.random.default_rng(seed).normal(size=(m, n))  # n inputs, m outputs
     mvp, vmp = CallCounter(lambda v: a @ v), CallCounter(lambda u: u @ a)
-    np.testing.assert_array_equal(matrix_from_mvp(mvp, m), a)
-    np.testing.assert_array_equal(matrix_from_vmp(vmp, n), a)
-    assert (mvp.calls, vmp.calls) == (m, n)
+    np.testing.assert_array_equal(matrix_from_mvp(mvp, n), a)
+    np.testing.assert_array_equal(matrix_from_vmp(vmp, m), a)
+    assert (mvp.calls, vmp.calls) == (n, m)
 
 
 def test_sparse_matrix_and_its_transpose():
