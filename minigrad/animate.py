@@ -16,11 +16,10 @@ accumulate (`+=`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import re
 
 from .graph import Graph, _fmt, _label_spot, layout, record
 
