@@ -71,7 +71,7 @@ def _forward_frames(g: Graph) -> list[Frame]:
     known = set(range(n))
 
     def values() -> dict[int, str]:
-        return {k: f"{v.label}\n= {_fmt(v.value) if k in known else '?'}" for k, v in enumerate(g.nodes)}
+        return {k: f"{v.label} = {_fmt(v.value) if k in known else '?'}" for k, v in enumerate(g.nodes)}
 
     seeds = ", ".join(_fmt(g.nodes[i].tangent) for i in range(n))
     frames = [Frame(f"forward sweep: values, starting from the {n} inputs", values())]
@@ -85,7 +85,7 @@ def _forward_frames(g: Graph) -> list[Frame]:
 
     def tangents() -> dict[int, str]:
         return {
-            k: f"{v.label}\n= {_fmt(v.value)}\ntangent {_fmt(v.tangent) if k in known_t else '?'}"
+            k: f"{v.label} = {_fmt(v.value)}\ntangent {_fmt(v.tangent) if k in known_t else '?'}"
             for k, v in enumerate(g.nodes)
         }
 
@@ -125,13 +125,10 @@ def _reverse_frames(g: Graph) -> list[Frame]:
         text = {}
         for k, v in enumerate(g.nodes):
             got = parts[k]
-            if not got:
-                adj = "0"
-            elif len(got) == 1:
-                adj = _fmt(got[0])
-            else:
-                adj = " + ".join(_fmt(c) for c in got) + f" = {_fmt(sum(got))}"
-            text[k] = f"{v.label}\n= {_fmt(v.value)}\nadjoint {adj}"
+            adj = _fmt(got[0]) if got else "0"
+            if len(got) > 1:  # one line per +=, then the total
+                adj += "".join(f"\n+ {_fmt(c)}" for c in got[1:]) + f" = {_fmt(sum(got))}"
+            text[k] = f"{v.label} = {_fmt(v.value)}\nadjoint {adj}"
         return text
 
     frames = [
@@ -153,7 +150,7 @@ def _reverse_frames(g: Graph) -> list[Frame]:
                 labels[i] = _fmt(e.cotangent)
                 receivers.add(e.src)
         twice = [g.nodes[j].label for j in sorted(receivers) if len(parts[j]) > 1]
-        note = f"; {', '.join(twice)} used twice: +=" if twice else ""
+        note = f"; {', '.join(twice)} used again: +=" if twice else ""
         frames.append(
             Frame(
                 f"node {k} ({g.nodes[k].op}) sends its adjoint back{note}",
@@ -185,7 +182,7 @@ def sweep_frames(graph: Graph, mode: str = "forward") -> list[Frame]:
     return _forward_frames(graph) if mode == "forward" else _reverse_frames(graph)
 
 
-def draw_frame(graph: Graph, frame: Frame, ax: Any, fontsize: float = 9) -> Any:
+def draw_frame(graph: Graph, frame: Frame, ax: Any, fontsize: float = 10) -> Any:
     """Draw one frame of a sweep on matplotlib axes `ax` (cleared first); return `ax`."""
     ax.clear()
     pos = layout(graph)
@@ -270,7 +267,7 @@ def sweep_animation(
     *,
     tangents: Sequence | None = None,
     names: list[str] | None = None,
-    figsize: tuple[float, float] = (7.0, 3.6),
+    figsize: tuple[float, float] = (7.5, 3.8),
     interval: int = 1500,
 ) -> Any:
     """A `matplotlib.animation.FuncAnimation` of the sweep of scalar `f` at `args`.
@@ -298,7 +295,7 @@ def sweep_html(
     mode: str = "forward",
     *,
     alt: str | None = None,
-    dpi: int = 72,
+    dpi: int = 80,
     **kwargs: Any,
 ) -> str:
     """Self-contained HTML/JS of `sweep_animation(f, args, mode, **kwargs)`:
@@ -334,6 +331,7 @@ def sweep_strip(
 
     graph = _graph(f, args, mode, kwargs.pop("tangents", None), kwargs.pop("names", None))
     frames = sweep_frames(graph, mode)
+    kwargs.setdefault("fontsize", 8)
     nrows = math.ceil(len(frames) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False)
     for k, ax in enumerate(axes.flat):
