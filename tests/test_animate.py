@@ -86,7 +86,12 @@ def test_animation_and_html_are_small_and_offline():
     assert html.count("data:image/png;base64,") == 4  # one PNG per frame
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
     # what tools/browser_test.py looks for to step the animation
-    for part in ('<div class="animation">', 'class="anim-slider"', 'class="anim-buttons"', 'title="Next frame"'):
+    for part in (
+        '<div class="animation">',
+        'class="anim-slider"',
+        'class="anim-buttons"',
+        'title="Next frame"',
+    ):
         assert part in html
     assert "fa fa-" not in html  # buttons drawn without Font Awesome
     assert len(html) < 400_000
