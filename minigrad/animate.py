@@ -77,9 +77,7 @@ def _forward_frames(g: Graph) -> list[Frame]:
     frames = [Frame(f"forward sweep: values, starting from the {n} inputs", values())]
     for k in range(n, len(g.nodes)):
         known.add(k)
-        frames.append(
-            Frame(f"value of node {k}: {g.nodes[k].op}", values(), active={k}, hot_edges=set(into[k]))
-        )
+        frames.append(Frame(f"value of {_name(g.nodes[k])}", values(), active={k}, hot_edges=set(into[k])))
     known_t = set(range(n))
     labels: dict[int, str] = {}
 
@@ -95,7 +93,7 @@ def _forward_frames(g: Graph) -> list[Frame]:
         labels.update({i: _fmt(g.edges[i].tangent) for i in into[k]})
         frames.append(
             Frame(
-                f"tangent of node {k}: sum of (input tangent) x (partial)",
+                f"tangent of {_name(g.nodes[k])}: sum of (input tangent) x (partial)",
                 tangents(),
                 dict(labels),
                 active={k},
@@ -153,7 +151,7 @@ def _reverse_frames(g: Graph) -> list[Frame]:
         note = f"; {', '.join(twice)} used again: +=" if twice else ""
         frames.append(
             Frame(
-                f"node {k} ({g.nodes[k].op}) sends its adjoint back{note}",
+                f"{_name(g.nodes[k])} sends its adjoint back{note}",
                 adjoints(),
                 dict(labels),
                 active={k},
@@ -255,9 +253,23 @@ def _graph(
     _check_mode(mode)
     if mode == "forward" and tangents is None:
         tangents = [1.0] + [0.0] * (len(args) - 1)  # the derivative along the first input
-    return record(
-        f, *args, names=names, adjoints=mode == "reverse", tangents=tangents if mode == "forward" else None
+    n = len(args)
+    graph = record(
+        f,
+        *args,
+        names=list(names[:n]) if names else None,
+        adjoints=mode == "reverse",
+        tangents=tangents if mode == "forward" else None,
     )
+    if names and len(names) > len(graph.nodes):
+        raise ValueError(f"{len(names)} names for a graph of {len(graph.nodes)} nodes")
+    for node, name in zip(graph.nodes[n:], (names or [])[n:]):
+        node.label = name
+    return graph
+
+
+def _name(node: Any) -> str:
+    return node.label if node.label == node.op else f"{node.label} ({node.op})"
 
 
 def sweep_animation(
@@ -272,6 +284,8 @@ def sweep_animation(
 ) -> Any:
     """A `matplotlib.animation.FuncAnimation` of the sweep of scalar `f` at `args`.
 
+    `names` labels the nodes in tape order: the inputs first (default x1, x2, ...),
+    then, optionally, the primitive applications (default: the primitive's name).
     `mode="forward"`: values, then tangents seeded with `tangents` (default: along
     the first input). `mode="reverse"`: adjoints from the output back to the inputs.
     One frame per step, `interval` ms apart. Render it with `to_jshtml()` (or use

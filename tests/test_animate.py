@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.animate import sweep_animation, sweep_frames, sweep_html, sweep_strip
+from minigrad.animate import _graph, sweep_animation, sweep_frames, sweep_html, sweep_strip
 from minigrad.graph import record
 
 matplotlib.use("Agg")
@@ -44,6 +44,13 @@ def test_forward_frames_of_z_by_hand():
     assert frames[4].text[2].endswith("tangent 4") and frames[4].text[3].endswith("tangent ?")
     assert frames[-1].text[3].endswith("tangent 4")
     assert "directional derivative 4" in frames[-1].title
+
+
+def test_names_label_inputs_and_intermediates():
+    frames = sweep_frames(_graph(z, (2.0, 4.0), "reverse", None, ["x1", "x2", "v1", "y"]), "reverse")
+    assert frames[1].text[3] == "y = 12\nadjoint 1" and frames[1].title.startswith("y (add) sends")
+    with pytest.raises(ValueError, match="5 names for a graph of 4 nodes"):
+        _graph(z, (2.0, 4.0), "reverse", None, ["a", "b", "c", "d", "e"])
 
 
 def test_reverse_frames_show_accumulation_at_x2():
