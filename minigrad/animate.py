@@ -351,8 +351,9 @@ def sweep_strip(
     for k, ax in enumerate(axes.flat):
         if k < len(frames):
             draw_frame(graph, frames[k], ax, **kwargs)
-            ax.set_title(f"{k + 1}. {frames[k].title}", fontsize=7, wrap=True)
+            ax.set_title(f"{k + 1}. {frames[k].title}", fontsize=kwargs["fontsize"] + 1)
             ax.set_xlabel("")
+            ax.set_xticks([])  # depth is the same in every panel
         else:
             ax.axis("off")
     fig.tight_layout()
