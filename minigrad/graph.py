@@ -10,13 +10,14 @@ the forward sweep (values) or the backward sweep (adjoints) in a layered layout.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .core import concrete, new_trace, shape_of
+from .core import LINEAR, concrete, new_trace, shape_of
+from .primitives import zeros_like
 from .reverse import TapeTracer, VJPTrace, backward
 
 
@@ -33,6 +34,7 @@ class Node:
     label: str = ""
     depth: int = 0
     adjoint: Any = None
+    tangent: Any = None
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Edge:
     dst: int
     arg: int
     cotangent: Any = None
+    tangent: Any = None
+    """What flows forward along the edge in a JVP: the source's tangent times the partial."""
 
 
 @dataclass
@@ -96,13 +100,21 @@ def _fmt(v: Any) -> str:
     return np.array2string(np.asarray(v), precision=3, separator=", ", threshold=6)
 
 
-def record(f: Callable, *args: Any, names: list[str] | None = None, adjoints: bool = True) -> Graph:
+def record(
+    f: Callable,
+    *args: Any,
+    names: list[str] | None = None,
+    adjoints: bool = True,
+    tangents: Sequence[Any] | None = None,
+) -> Graph:
     """Record the graph of the scalar function `f` at `args`.
 
     Inputs become nodes 0..len(args)-1 (labelled with `names`; default x, or x1, x2, ...);
     each primitive application on the tape becomes one further node. With
     `adjoints=True` the backward sweep is run from the output (seed 1.0) and each
-    node gets its adjoint and each edge the cotangent it carries.
+    node gets its adjoint and each edge the cotangent it carries. With `tangents`
+    (one per input) the forward sweep of a JVP is run too: each node gets its
+    tangent and each edge the tangent contribution it carries.
     """
     tape, out, xs = _record_tape(f, args)
     n = len(xs)
@@ -126,7 +138,36 @@ def record(f: Callable, *args: Any, names: list[str] | None = None, adjoints: bo
     graph = Graph(nodes, edges, out.index)
     if adjoints:
         _sweep(graph, tape, n)
+    if tangents is not None:
+        _forward_sweep(graph, tape, n, tangents)
     return graph
+
+
+def _forward_sweep(graph: Graph, tape: list, n: int, tangents: Sequence[Any]) -> None:
+    """Fill in tangents of nodes and edges with minigrad's JVP rules, in tape order."""
+    if len(tangents) != n:
+        raise ValueError(f"record got {n} inputs but {len(tangents)} tangents")
+    for node, t in zip(graph.nodes, tangents):
+        node.tangent = float(t) if isinstance(t, (int, float)) else np.asarray(t, dtype=float)
+    into: dict[int, list[Edge]] = {}
+    for e in graph.edges:
+        into.setdefault(e.dst, []).append(e)
+    for k, (prim, primals, params, ans, _) in enumerate(tape):
+        node = graph.nodes[n + k]
+        if prim.jvp is LINEAR:  # a linear primitive is its own JVP rule
+            ts = [zeros_like(p) for p in primals]
+            for e in into[node.index]:
+                ts[e.arg] = graph.nodes[e.src].tangent
+            node.tangent = prim.impl(*ts, **params)
+            for e in into[node.index]:
+                only = [t if i == e.arg else zeros_like(t) for i, t in enumerate(ts)]
+                e.tangent = prim.impl(*only, **params)
+            continue
+        for e in into[node.index]:
+            e.tangent = prim.rule("jvp", e.arg)(graph.nodes[e.src].tangent, ans, *primals, **params)
+            node.tangent = e.tangent if node.tangent is None else node.tangent + e.tangent
+        if shape_of(node.tangent) != shape_of(ans):  # a scalar tangent into an array op
+            node.tangent = np.broadcast_to(node.tangent, shape_of(ans)).copy()
 
 
 def _sweep(graph: Graph, tape: list, n: int) -> None:

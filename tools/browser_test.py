@@ -1,6 +1,6 @@
 """Check the built book in a real headless Chromium, page by page, as a reader sees it.
 
-Usage: python tools/browser_test.py [HTML_DIR]   (default: _build/html)
+Usage: python tools/browser_test.py [HTML_DIR] [--toc TOC]   (defaults: _build/html, _toc.yml)
 
 Serves HTML_DIR on 127.0.0.1 and, with Debian's chromium driven by selenium
 through /usr/bin/chromedriver and every other host unresolvable, visits each
@@ -8,8 +8,10 @@ page of _toc.yml and checks: no console errors, nothing loaded from outside,
 every image loaded, every figure has alt text or a caption, every math element
 typeset by MathJax, every code cell that must show output shows it, the
 previous/next links follow the table of contents (and clicking "next" walks
-the whole book), and the download, launch and repository buttons point to
-files that exist. Then it opens each page from disk (file://) and checks the
+the whole book), the download, launch and repository buttons point to
+files that exist, and every animation (matplotlib's `to_jshtml` player) shows
+a frame and its controls, and clicking "next frame" shows the next frame.
+Then it opens each page from disk (file://) and checks the
 math again. Full-page screenshots go to HTML_DIR/../screenshots/.
 Exits 1 and lists the problems if any check fails.
 """
@@ -32,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlparse
 
 import yaml
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -187,18 +190,32 @@ return {
 """
 
 
+ANIMATIONS = """
+const article = document.querySelector('main') || document.body;
+return Array.from(article.querySelectorAll('div.animation')).map(div => {
+  const img = div.querySelector('img'), slider = div.querySelector('input.anim-slider');
+  const buttons = Array.from(div.querySelectorAll('.anim-buttons button'));
+  return {
+    loaded: !!img && img.complete && img.naturalWidth > 0, src: img ? img.src : '',
+    frame: slider ? slider.value : null, frames: slider ? slider.max : null,
+    buttons: buttons.filter(b => b.offsetWidth > 0 && b.offsetHeight > 0).map(b => b.title),
+  };
+});
+"""
+
+
 class BookChecker:
     """Runs every check on every page and collects the problems."""
 
-    def __init__(self, html: Path, screenshots: Path) -> None:
+    def __init__(self, html: Path, screenshots: Path, toc: Path | None = None) -> None:
         self.html = html
         self.screenshots = screenshots
-        self.pages = toc_pages(ROOT / "_toc.yml")
+        self.pages = toc_pages(toc or ROOT / "_toc.yml")
         config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
         self.repo_url = config["repository"]["url"].rstrip("/")
         self.branch = config["repository"].get("branch", "main")
         self.problems: list[str] = []
-        self.stats = {"pages": 0, "images": 0, "math": 0, "cells": 0, "outputs_required": 0}
+        self.stats = {"pages": 0, "images": 0, "math": 0, "cells": 0, "outputs_required": 0, "animations": 0}
 
     def fail(self, page: str, message: str) -> None:
         """Record one problem."""
@@ -233,6 +250,7 @@ class BookChecker:
         self.check_cells(page, facts)
         self.check_navigation(page, index, facts, base)
         self.check_buttons(page, facts, base)
+        self.check_animations(driver, page)
         self.screenshot(driver, page)
 
     def check_console(self, driver: webdriver.Chrome, page: str) -> None:
@@ -327,6 +345,33 @@ class BookChecker:
             if match and not (ROOT / match.group(1)).is_file():
                 self.fail(page, f"edit button points to a missing file: {match.group(1)}")
 
+    def check_animations(self, driver: webdriver.Chrome, page: str) -> None:
+        """Each animation shows a frame and its step buttons; "Next frame" moves to the next frame."""
+        try:  # the player sets its first frame from a timeout after the page loads
+            WebDriverWait(driver, 10).until(lambda d: all(a["loaded"] for a in d.execute_script(ANIMATIONS)))
+        except TimeoutException:
+            pass  # reported below
+        for number, anim in enumerate(driver.execute_script(ANIMATIONS), start=1):
+            self.stats["animations"] += 1
+            where = f"animation {number}"
+            if not anim["loaded"]:
+                self.fail(page, f"{where}: no frame shown")
+            missing = {"Play", "Pause", "Next frame", "Previous frame"} - set(anim["buttons"])
+            if missing:
+                self.fail(page, f"{where}: controls not rendered: {sorted(missing)}")
+                continue
+            if int(anim["frames"]) < 1:
+                self.fail(page, f"{where}: only one frame")
+                continue
+            div = driver.find_elements(By.CSS_SELECTOR, "main div.animation")[number - 1]
+            button = div.find_element(By.CSS_SELECTOR, 'button[title="Next frame"]')
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+            button.click()
+            after = driver.execute_script(ANIMATIONS)[number - 1]
+            if int(after["frame"]) != int(anim["frame"]) + 1 or after["src"] == anim["src"]:
+                self.fail(page, f"{where}: clicking next frame did not show the next frame "
+                          f"(frame {anim['frame']} -> {after['frame']})")
+
     def screenshot(self, driver: webdriver.Chrome, page: str) -> None:
         """Save a full-page PNG of the current page."""
         import base64
@@ -400,6 +445,7 @@ class BookChecker:
             f"browser test: {self.stats['pages']} pages, {self.stats['images']} images, "
             f"{self.stats['math']} math elements, {self.stats['cells']} code cells "
             f"({self.stats['outputs_required']} that must show output), "
+            f"{self.stats['animations']} animations stepped, "
             f"{self.stats.get('file_math', 0)} math elements typeset from file://; "
             f"screenshots in {self.screenshots}"
         )
@@ -414,9 +460,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", nargs="?", default="_build/html", type=Path, help="built HTML directory")
     parser.add_argument("--screenshots", type=Path, help="default: HTML/../screenshots")
+    parser.add_argument("--toc", type=Path, help="table of contents to walk (default: _toc.yml)")
     args = parser.parse_args(argv)
     html = args.html.resolve()
-    return BookChecker(html, args.screenshots or html.parent / "screenshots").run()
+    return BookChecker(html, args.screenshots or html.parent / "screenshots", args.toc).run()
 
 
 if __name__ == "__main__":
