@@ -40,3 +40,21 @@ def test_ratio_of_known_sleeps():
 def test_ratio_repeat_must_be_positive():
     with pytest.raises(ValueError):
         median_ratio(lambda: None, lambda: None, repeat=0)
+
+
+def _busy(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_cpu_clock_ignores_sleeping():
+    # a sleep takes wall-clock time but almost no CPU time
+    t = median_seconds(lambda: time.sleep(0.004), repeat=3, min_time=0.0, clock=time.process_time)
+    assert t < 0.002
+
+
+def test_cpu_clock_ratio_of_known_work():
+    r = median_ratio(lambda: _busy(0.006), lambda: _busy(0.002), repeat=3, min_time=0.0,
+                     clock=time.process_time)
+    assert 2.0 < r < 4.0
