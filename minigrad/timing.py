@@ -1,4 +1,10 @@
-"""Wall-clock timing that holds up on a busy machine: medians of batched runs."""
+"""Timing that holds up on a busy machine: medians of batched runs.
+
+Every function takes a `clock`: `time.perf_counter` (wall-clock time, the
+default) or `time.process_time` (CPU time of this process, which does not count
+the time the machine spends on other processes; on a shared machine it is the
+steadier measure of how much work a computation does).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+Clock = Callable[[], float]
 
-def median_seconds(fn: Callable[[], object], repeat: int = 7, min_time: float = 2e-3) -> float:
+
+def median_seconds(fn: Callable[[], object], repeat: int = 7, min_time: float = 2e-3,
+                   clock: Clock = time.perf_counter) -> float:
     """Median over `repeat` samples of the seconds one call of `fn()` takes.
 
     Each sample runs `fn` in a loop long enough to last at least `min_time`
@@ -17,12 +26,12 @@ def median_seconds(fn: Callable[[], object], repeat: int = 7, min_time: float = 
     """
     if repeat < 1:
         raise ValueError(f"repeat must be positive, got {repeat}")
-    loops = _loops_for(fn, min_time)
-    return float(np.median([_per_call(fn, loops) for _ in range(repeat)]))
+    loops = _loops_for(fn, min_time, clock)
+    return float(np.median([_per_call(fn, loops, clock) for _ in range(repeat)]))
 
 
 def median_ratio(fn: Callable[[], object], reference: Callable[[], object], repeat: int = 7,
-                 min_time: float = 2e-3) -> float:
+                 min_time: float = 2e-3, clock: Clock = time.perf_counter) -> float:
     """Median over `repeat` samples of (seconds of `fn()`) / (seconds of `reference()`).
 
     The two are timed back to back within each sample, so a change in the
@@ -30,26 +39,27 @@ def median_ratio(fn: Callable[[], object], reference: Callable[[], object], repe
     """
     if repeat < 1:
         raise ValueError(f"repeat must be positive, got {repeat}")
-    loops, ref_loops = _loops_for(fn, min_time), _loops_for(reference, min_time)
-    ratios = [_per_call(fn, loops) / _per_call(reference, ref_loops) for _ in range(repeat)]
+    loops, ref_loops = _loops_for(fn, min_time, clock), _loops_for(reference, min_time, clock)
+    ratios = [_per_call(fn, loops, clock) / _per_call(reference, ref_loops, clock)
+              for _ in range(repeat)]
     return float(np.median(ratios))
 
 
-def _loops_for(fn: Callable[[], object], min_time: float) -> int:
+def _loops_for(fn: Callable[[], object], min_time: float, clock: Clock) -> int:
     """Smallest power of two of calls of `fn` that lasts at least `min_time` seconds."""
     loops = 1
     while True:
-        start = time.perf_counter()
+        start = clock()
         for _ in range(loops):
             fn()
-        if time.perf_counter() - start >= min_time:
+        if clock() - start >= min_time:
             return loops
         loops *= 2
 
 
-def _per_call(fn: Callable[[], object], loops: int) -> float:
+def _per_call(fn: Callable[[], object], loops: int, clock: Clock) -> float:
     """Seconds per call of `fn`, over `loops` calls."""
-    start = time.perf_counter()
+    start = clock()
     for _ in range(loops):
         fn()
-    return (time.perf_counter() - start) / loops
+    return (clock() - start) / loops
