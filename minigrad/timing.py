@@ -14,6 +14,9 @@ def median_seconds(fn: Callable[[], object], repeat: int = 7, min_time: float = 
     Each sample runs `fn` in a loop long enough to last at least `min_time`
     seconds (the loop count is doubled until it does), so very fast functions
     are not lost in the clock's resolution and scheduling noise.
+
+    >>> 0.0 < median_seconds(lambda: sum(range(100)), repeat=3) < 1.0
+    True
     """
     if repeat < 1:
         raise ValueError(f"repeat must be positive, got {repeat}")
@@ -27,6 +30,10 @@ def median_ratio(fn: Callable[[], object], reference: Callable[[], object], repe
 
     The two are timed back to back within each sample, so a change in the
     machine's load during the measurement affects both alike.
+
+    >>> ratio = median_ratio(lambda: sum(range(1000)), lambda: sum(range(10)), repeat=3)
+    >>> ratio > 0.0  # how many times slower the first is; noisy, so nothing tighter here
+    True
     """
     if repeat < 1:
         raise ValueError(f"repeat must be positive, got {repeat}")
