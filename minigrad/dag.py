@@ -30,7 +30,8 @@ def draw_dag(
 
     >>> from matplotlib.figure import Figure
     >>> ax = Figure().subplots()
-    >>> artists = draw_dag(ax, {"x": (0, 0), "y": (1, 0)}, [("x", "y", "dy/dx")])
+    >>> pos = {"x": (0, 0), "y": (1, 0)}
+    >>> artists = draw_dag(ax, pos, [("x", "y", "dy/dx")])
     >>> list(artists["nodes"]), list(artists["edges"])
     (['x', 'y'], [('x', 'y')])
     """

@@ -5,6 +5,8 @@ need nothing but the ability to evaluate `f`, so they work on any black box,
 but they are approximate (finite differences) and their cost grows with the
 number of inputs.
 
+::
+
     forward_difference(f, x, h)   (f(x + h) - f(x)) / h
     central_difference(f, x, h)   (f(x + h) - f(x - h)) / (2 h)
     complex_step(f, x, h)         Im f(x + i h) / h
@@ -30,7 +32,9 @@ def forward_difference(f: Callable, x: Any, h: float) -> Any:
 
     Works elementwise when `f` is a vectorized function and `x` an array.
 
-    >>> round(forward_difference(lambda x: x**2, 3.0, 1e-4), 4)  # d(x**2)/dx = 6 at 3, plus h
+    For x**2 at 3 it is 6 + h:
+
+    >>> round(forward_difference(lambda x: x**2, 3.0, 1e-4), 6)
     6.0001
     """
     return (f(x + h) - f(x)) / h
@@ -41,7 +45,9 @@ def central_difference(f: Callable, x: Any, h: float) -> Any:
 
     Error O(h**2). Works elementwise like `forward_difference`.
 
-    >>> round(central_difference(lambda x: x**2, 3.0, 1e-4), 8)  # exact for a quadratic
+    Exact (up to rounding) for a quadratic:
+
+    >>> round(central_difference(lambda x: x**2, 3.0, 1e-4), 8)
     6.0
     """
     return (f(x + h) - f(x - h)) / (2.0 * h)
@@ -53,7 +59,7 @@ def complex_step(f: Callable, x: Any, h: float = 1e-20) -> Any:
     Exact to rounding for a real-analytic `f` written with complex-capable
     operations (numpy, not `math`): there is no subtraction, so `h` can be tiny.
 
-    >>> complex_step(np.sin, np.array([0.0, np.pi]))  # cos(0), cos(pi), to the last bit
+    >>> complex_step(np.sin, np.array([0.0, np.pi]))  # cos(0), cos(pi)
     array([ 1., -1.])
     """
     return np.imag(f(x + 1j * h)) / h
@@ -88,7 +94,9 @@ def fd_gradient(
     (forward) or 2 n calls (central). `x` has shape (n,) (or any shape: the
     gradient has the shape of `x`).
 
-    >>> f = lambda x: x[0] * x[1] + x[1]  # the running example, gradient (x2, x1 + 1)
+    The running example, whose gradient is (x2, x1 + 1):
+
+    >>> f = lambda x: x[0] * x[1] + x[1]
     >>> fd_gradient(f, np.array([2.0, 4.0]), method="central").round(6)
     array([4., 3.])
     """
@@ -117,8 +125,8 @@ class CallCounter:
     """Wrap `f` and count how often it is called.
 
     >>> g = CallCounter(lambda x: x[0] * x[1] + x[1])
-    >>> _ = fd_gradient(g, np.array([2.0, 4.0]))  # n + 1 = 3 calls for n = 2 inputs
-    >>> g.calls
+    >>> _ = fd_gradient(g, np.array([2.0, 4.0]))  # n = 2 inputs
+    >>> g.calls  # n + 1
     3
     """
 

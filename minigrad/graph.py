@@ -24,9 +24,9 @@ from .reverse import TapeTracer, VJPTrace, backward
 class Node:
     """One value of the program: an input (`op == "input"`) or the output of a primitive.
 
-    >>> g = record(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)  # the running example
-    >>> [(n.label, n.value, n.parents, n.adjoint) for n in g.nodes]
-    [('x1', 2.0, (), 4.0), ('x2', 4.0, (), 3.0), ('mul', 8.0, (0, 1), 1.0), ('add', 12.0, (2, 1), 1.0)]
+    >>> g = record(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)
+    >>> [(n.label, n.value, n.parents) for n in g.nodes]
+    [('x1', 2.0, ()), ('x2', 4.0, ()), ('mul', 8.0, (0, 1)), ('add', 12.0, (2, 1))]
     """
 
     index: int
@@ -44,8 +44,11 @@ class Node:
 class Edge:
     """Value `src` feeds argument `arg` of node `dst`; `cotangent` is what flows back along it.
 
-    >>> g = record(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)  # the running example
-    >>> [(e.src, e.dst, e.cotangent) for e in g.edges]  # x2 gets 2.0 + 1.0: it is used twice
+    >>> g = record(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)
+
+    Node 1 (x2) feeds two operations, so two cotangents flow back to it:
+
+    >>> [(e.src, e.dst, e.cotangent) for e in g.edges]
     [(0, 2, 4.0), (1, 2, 2.0), (2, 3, 1.0), (1, 3, 1.0)]
     """
 
@@ -59,9 +62,11 @@ class Edge:
 class Graph:
     """A recorded program: nodes in execution order, the edges between them, the output node.
 
-    >>> g = record(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)  # the running example
-    >>> g.n_inputs, g.output, g.nodes[g.output].value, g.adjoint(0), g.adjoint(1)
-    (2, 3, 12.0, 4.0, 3.0)
+    >>> g = record(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)
+    >>> g.n_inputs, g.output, g.nodes[g.output].value
+    (2, 3, 12.0)
+    >>> g.adjoint(0), g.adjoint(1)  # the gradient
+    (4.0, 3.0)
     """
 
     nodes: list[Node]
@@ -98,7 +103,9 @@ def tape_nbytes(f: Callable, *args: Any) -> int:
     """Bytes of float data the tape of `f(*args)` keeps alive for the backward sweep
     (every recorded input and output value, 8 bytes per float64 number).
 
-    >>> tape_nbytes(lambda x: (x * x).sum(), np.ones(100))  # x, x * x: 100 floats each; the sum: 1
+    The tape of `sum(x * x)` keeps x, x * x (100 floats each) and the sum:
+
+    >>> tape_nbytes(lambda x: (x * x).sum(), np.ones(100))
     1608
     """
     tape, _, _ = _record_tape(f, args)

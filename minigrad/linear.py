@@ -77,8 +77,10 @@ def dense_vmp(matrix: Any) -> Callable[[Any], Any]:
 def chain_mvp(layers: Sequence[Callable], v: Any) -> Any:
     """Forward propagation: push `v` through the MVPs `layers`, first layer first.
 
-    >>> A, B = np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]])  # 1 x 2 after 2 x 1
-    >>> chain_mvp([dense_mvp(B), dense_mvp(A)], np.array([1.0]))  # A @ B @ v
+    With A of shape (1, 2) after B of shape (2, 1), this is A @ B @ v:
+
+    >>> A, B = np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]])
+    >>> chain_mvp([dense_mvp(B), dense_mvp(A)], np.array([1.0]))
     array([11.])
     """
     for mvp in layers:
@@ -93,7 +95,7 @@ def chain_vmp(layers: Sequence[Callable], u: Any) -> Any:
     `chain_vmp(duals, u) @ v == u @ chain_mvp(mvps, v)`.
 
     >>> A, B = np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]])
-    >>> chain_vmp([dense_vmp(B), dense_vmp(A)], np.array([1.0]))  # u @ A @ B
+    >>> chain_vmp([dense_vmp(B), dense_vmp(A)], np.array([1.0]))  # u A B
     array([11.])
     """
     for vmp in reversed(layers):
@@ -108,9 +110,12 @@ def path_sum(edges: Mapping[tuple[str, str], float], source: str, target: str) -
     the entry of a linear graph's matrix (or of a linearized program's Jacobian)
     for that input and output.
 
-    >>> # y = v1 + x2 with v1 = x1 * x2 at (2, 4): edges carry local derivatives
-    >>> edges = {("x1", "v1"): 4.0, ("x2", "v1"): 2.0, ("v1", "y"): 1.0, ("x2", "y"): 1.0}
-    >>> path_sum(edges, "x2", "y")  # dy/dx2 = 2 * 1 + 1
+    The running example y = v1 + x2, v1 = x1 * x2 at (2, 4), with the local
+    derivatives on the edges; dy/dx2 = 2 * 1 + 1:
+
+    >>> edges = {("x1", "v1"): 4.0, ("x2", "v1"): 2.0,
+    ...          ("v1", "y"): 1.0, ("x2", "y"): 1.0}
+    >>> path_sum(edges, "x2", "y")
     3.0
     """
     if source == target:

@@ -31,8 +31,10 @@ def median_ratio(fn: Callable[[], object], reference: Callable[[], object], repe
     The two are timed back to back within each sample, so a change in the
     machine's load during the measurement affects both alike.
 
-    >>> ratio = median_ratio(lambda: sum(range(1000)), lambda: sum(range(10)), repeat=3)
-    >>> ratio > 0.0  # how many times slower the first is; noisy, so nothing tighter here
+    How many times slower `fn` is (noisy, so nothing tighter is claimed here):
+
+    >>> slow, fast = lambda: sum(range(1000)), lambda: sum(range(10))
+    >>> median_ratio(slow, fast, repeat=3) > 0.0
     True
     """
     if repeat < 1:
