@@ -25,8 +25,10 @@ class Node:
     """One value of the program: an input (`op == "input"`) or the output of a primitive.
 
     >>> g = record(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)
-    >>> [(n.label, n.value, n.parents) for n in g.nodes]
-    [('x1', 2.0, ()), ('x2', 4.0, ()), ('mul', 8.0, (0, 1)), ('add', 12.0, (2, 1))]
+    >>> [(n.label, n.value) for n in g.nodes]
+    [('x1', 2.0), ('x2', 4.0), ('mul', 8.0), ('add', 12.0)]
+    >>> g.nodes[3].parents  # add(mul, x2): nodes 2 and 1
+    (2, 1)
     """
 
     index: int
