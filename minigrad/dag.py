@@ -27,6 +27,13 @@ def draw_dag(
     edge around the nodes it would cross. Edge labels sit at `label_pos` along
     the edge (0 at the source, 1 at the target). Returns the artists:
     `{"nodes": {name: Text}, "edges": {(source, target): Annotation}}`.
+
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> pos = {"x": (0, 0), "y": (1, 0)}
+    >>> artists = draw_dag(ax, pos, [("x", "y", "dy/dx")])
+    >>> list(artists["nodes"]), list(artists["edges"])
+    (['x', 'y'], [('x', 'y')])
     """
     colors = colors or {}
     bend = bend or {}

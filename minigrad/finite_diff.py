@@ -5,6 +5,8 @@ need nothing but the ability to evaluate `f`, so they work on any black box,
 but they are approximate (finite differences) and their cost grows with the
 number of inputs.
 
+::
+
     forward_difference(f, x, h)   (f(x + h) - f(x)) / h
     central_difference(f, x, h)   (f(x + h) - f(x - h)) / (2 h)
     complex_step(f, x, h)         Im f(x + i h) / h
@@ -29,6 +31,11 @@ def forward_difference(f: Callable, x: Any, h: float) -> Any:
     """One-sided difference quotient `(f(x + h) - f(x)) / h`; error O(h).
 
     Works elementwise when `f` is a vectorized function and `x` an array.
+
+    For x**2 at 3 it is 6 + h:
+
+    >>> round(forward_difference(lambda x: x**2, 3.0, 1e-4), 6)
+    6.0001
     """
     return (f(x + h) - f(x)) / h
 
@@ -37,6 +44,11 @@ def central_difference(f: Callable, x: Any, h: float) -> Any:
     """Central difference quotient `(f(x + h) - f(x - h)) / (2 h)`.
 
     Error O(h**2). Works elementwise like `forward_difference`.
+
+    Exact (up to rounding) for a quadratic:
+
+    >>> round(central_difference(lambda x: x**2, 3.0, 1e-4), 8)
+    6.0
     """
     return (f(x + h) - f(x - h)) / (2.0 * h)
 
@@ -46,13 +58,22 @@ def complex_step(f: Callable, x: Any, h: float = 1e-20) -> Any:
 
     Exact to rounding for a real-analytic `f` written with complex-capable
     operations (numpy, not `math`): there is no subtraction, so `h` can be tiny.
+
+    >>> complex_step(np.sin, np.array([0.0, np.pi]))  # cos(0), cos(pi)
+    array([ 1., -1.])
     """
     return np.imag(f(x + 1j * h)) / h
 
 
 def default_step(method: str = "forward") -> float:
     """The step that balances truncation against round-off for unit-size x and f:
-    sqrt(eps) for forward differences, eps**(1/3) for central ones."""
+    sqrt(eps) for forward differences, eps**(1/3) for central ones.
+
+    >>> default_step("forward") == EPS**0.5
+    True
+    >>> f"{default_step('central'):.1e}"
+    '6.1e-06'
+    """
     if method == "forward":
         return EPS**0.5
     if method == "central":
@@ -70,7 +91,14 @@ def fd_gradient(
 
     Perturbs one coordinate at a time, with step `h * max(1, |x_i|)`
     (`h` defaults to `default_step(method)`). Costs n + 1 calls of `f`
-    (forward) or 2 n calls (central).
+    (forward) or 2 n calls (central). `x` has shape (n,) (or any shape: the
+    gradient has the shape of `x`).
+
+    The running example, whose gradient is (x2, x1 + 1):
+
+    >>> f = lambda x: x[0] * x[1] + x[1]
+    >>> fd_gradient(f, np.array([2.0, 4.0]), method="central").round(6)
+    array([4., 3.])
     """
     if h is None:
         h = default_step(method)
@@ -94,7 +122,13 @@ def fd_gradient(
 
 
 class CallCounter:
-    """Wrap `f` and count how often it is called: `g = CallCounter(f); g(x); g.calls`."""
+    """Wrap `f` and count how often it is called.
+
+    >>> g = CallCounter(lambda x: x[0] * x[1] + x[1])
+    >>> _ = fd_gradient(g, np.array([2.0, 4.0]))  # n = 2 inputs
+    >>> g.calls  # n + 1
+    3
+    """
 
     def __init__(self, f: Callable):
         self.f = f

@@ -11,6 +11,9 @@ previous/next links follow the table of contents (and clicking "next" walks
 the whole book), the download, launch and repository buttons point to
 files that exist, and every animation (matplotlib's `to_jshtml` player) shows
 a frame and its controls, and clicking "next frame" shows the next frame.
+On the API reference page, every name of minigrad.__all__ and every helper
+module that book/api.md documents has its entry (`dt` with the id
+`minigrad.NAME`), and every link in its summary tables lands on one.
 Then it opens each page from disk (file://) and checks the
 math again. Full-page screenshots go to HTML_DIR/../screenshots/.
 Exits 1 and lists the problems if any check fails.
@@ -57,6 +60,9 @@ CHROMIUM_FLAGS = [
 ]
 # Calls that always print or display something when they run.
 OUTPUT_CALLS = {"print", "display", "show", "pprint"}
+# The API reference page; its entries: `.. autofunction:: minigrad.grad`, `.. automodule:: minigrad.dag`.
+API_PAGE = "book/api"
+API_ENTRY = re.compile(r"^\s*\.\. (?:auto|py:)(function|class|data|module):: (minigrad\.\w+)", re.M)
 
 
 def toc_pages(toc_file: Path) -> list[str]:
@@ -189,6 +195,34 @@ return {
 };
 """
 
+API_FACTS = """
+const ids = arguments[0];
+const found = {};
+for (const id of ids) {
+  const el = document.getElementById(id);
+  found[id] = el ? {tag: el.tagName, text: el.textContent.trim().slice(0, 80),
+                   visible: el.getBoundingClientRect().height > 0} : null;
+}
+const summaryLinks = Array.from(document.querySelectorAll('table.autosummary a.reference'))
+  .map(a => decodeURIComponent(a.hash.slice(1)))
+  .filter(id => !document.getElementById(id));
+return {found, summaryLinks};
+"""
+
+
+def api_entry_ids(page_source: Path) -> list[str]:
+    """The ids the API page must have: `minigrad.NAME` of every public name it
+    documents, `module-minigrad.MOD` of every helper module."""
+    import minigrad
+
+    ids = []
+    for kind, target in API_ENTRY.findall(page_source.read_text(encoding="utf-8")):
+        if kind == "module":
+            ids.append(f"module-{target}")
+        elif target.removeprefix("minigrad.") in minigrad.__all__:
+            ids.append(target)
+    return ids
+
 
 ANIMATIONS = """
 const article = document.querySelector('main') || document.body;
@@ -251,6 +285,8 @@ class BookChecker:
         self.check_navigation(page, index, facts, base)
         self.check_buttons(page, facts, base)
         self.check_animations(driver, page)
+        if page == API_PAGE:
+            self.check_api(driver, page)
         self.screenshot(driver, page)
 
     def check_console(self, driver: webdriver.Chrome, page: str) -> None:
@@ -372,6 +408,26 @@ class BookChecker:
                 self.fail(page, f"{where}: clicking next frame did not show the next frame "
                           f"(frame {anim['frame']} -> {after['frame']})")
 
+    def check_api(self, driver: webdriver.Chrome, page: str) -> None:
+        """Every entry book/api.md asks for is on the page and visible; summary tables link to entries."""
+        ids = api_entry_ids(ROOT / (page + ".md"))
+        if not ids:
+            self.fail(page, "book/api.md lists no entries")
+        facts = driver.execute_script(API_FACTS, ids)
+        for id_ in ids:
+            entry = facts["found"][id_]
+            if entry is None:
+                self.fail(page, f"no entry with id {id_!r}")
+            elif id_.startswith("module-"):
+                continue  # a module's target is an empty anchor before its docstring
+            elif entry["tag"] != "DT" or not entry["visible"] or id_.split(".")[-1] not in entry["text"]:
+                self.fail(page, f"entry {id_!r} is not a visible signature: {entry}")
+        for target in facts["summaryLinks"]:
+            self.fail(page, f"summary table links to {target!r}, which is not on the page")
+        self.stats["api_entries"] = sum(
+            1 for i in ids if i.startswith("minigrad.") and facts["found"][i] is not None
+        )
+
     def screenshot(self, driver: webdriver.Chrome, page: str) -> None:
         """Save a full-page PNG of the current page."""
         import base64
@@ -446,7 +502,8 @@ class BookChecker:
             f"{self.stats['math']} math elements, {self.stats['cells']} code cells "
             f"({self.stats['outputs_required']} that must show output), "
             f"{self.stats['animations']} animations stepped, "
-            f"{self.stats.get('file_math', 0)} math elements typeset from file://; "
+            f"{self.stats.get('file_math', 0)} math elements typeset from file://, "
+            f"{self.stats.get('api_entries', 0)} API entries; "
             f"screenshots in {self.screenshots}"
         )
         for problem in self.problems:
