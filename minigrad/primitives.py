@@ -397,12 +397,22 @@ def _axis(axis):
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) along `axis`, without overflow, like `jax.nn.logsumexp`."""
+    """log(sum(exp(x))) along `axis`, without overflow, like `jax.nn.logsumexp`.
+
+    >>> import numpy as np, minigrad as mg
+    >>> mg.logsumexp(np.array([1000.0, 1000.0]))  # 1000 + log(2); exp(1000) overflows
+    1000.6931471805599
+    """
     return logsumexp_p(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def amax(x, axis=None, keepdims=False):
-    """Largest element along `axis`, like `jnp.max` (ties share the derivative)."""
+    """Largest element along `axis`, like `jnp.max` (ties share the derivative).
+
+    >>> import numpy as np, minigrad as mg
+    >>> mg.grad(mg.max)(np.array([1.0, 3.0, 3.0]))
+    array([0. , 0.5, 0.5])
+    """
     return max_p(x, axis=_axis(axis), keepdims=keepdims)
 
 
@@ -415,7 +425,12 @@ def prod(x, axis=None, keepdims=False):
     """Product of elements along `axis`, like `jnp.prod`.
 
     Built from `mul` by pairwise products, so every derivative is exact,
-    also where elements are zero (as JAX's rule)."""
+    also where elements are zero (as JAX's rule).
+
+    >>> import numpy as np, minigrad as mg
+    >>> mg.grad(mg.prod)(np.array([0.0, 2.0, 3.0]))
+    array([6., 0., 0.])
+    """
     shape = shape_of(x)
     nd = len(shape)
     axes = tuple(range(nd)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
@@ -436,13 +451,23 @@ def prod(x, axis=None, keepdims=False):
 
 
 def concatenate(xs, axis=0):
-    """Join arrays along an existing axis, like `jnp.concatenate`."""
+    """Join arrays along an existing axis, like `jnp.concatenate`.
+
+    >>> import numpy as np, minigrad as mg
+    >>> mg.concatenate([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
     return concatenate_p(*xs, axis=axis)
 
 
 def clip(x, min=None, max=None):
     """`x` limited to [min, max], like `jnp.clip`: maximum, then minimum
-    (so at a bound the derivative is split 1/2, as JAX's)."""
+    (so at a bound the derivative is split 1/2, as JAX's).
+
+    >>> import minigrad as mg
+    >>> mg.clip(3.0, 0.0, 1.0), mg.grad(lambda x: mg.clip(x, 0.0, 1.0))(1.0)
+    (1.0, 0.5)
+    """
     if min is not None:
         x = maximum(min, x)
     if max is not None:
@@ -452,7 +477,12 @@ def clip(x, min=None, max=None):
 
 def stop_gradient(x):
     """`x` unchanged, with derivative zero in every mode, like `jax.lax.stop_gradient`
-    (lists, tuples and dicts of values too)."""
+    (lists, tuples and dicts of values too).
+
+    >>> import minigrad as mg
+    >>> mg.grad(lambda x: x * mg.stop_gradient(x))(3.0)
+    3.0
+    """
     from .core import tree_flatten, tree_unflatten
 
     leaves, treedef = tree_flatten(x)
