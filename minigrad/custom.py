@@ -195,9 +195,7 @@ class custom_vjp:
                         f"bwd of custom_vjp function '{name}' must return a tuple with one cotangent "
                         f"per differentiated argument ({len(tree_unflatten(treedef, inner))}), got {cts!r}"
                     )
-                cts = [P.zeros_like(x) if c is None else c
-                       for c, x in zip(tree_flatten(_nones(cts, treedef, inner))[0], inner)]
-                cached[k] = (g, cts)
+                cached[k] = (g, _cotangent_leaves(cts, tree_unflatten(treedef, inner), name))
             return cached[k][1]
 
         def entry(k, o):
@@ -219,11 +217,17 @@ class custom_vjp:
         return tree_unflatten(out_def, [entry(k, o) for k, o in enumerate(outs)])
 
 
-def _nones(cts: Sequence, treedef: Any, inner: list) -> list:
-    """Cotangents with a None for a whole argument expanded to one None per leaf."""
-    args = tree_unflatten(treedef, inner)
-    return [tree_unflatten(tree_flatten(a)[1], [None] * len(tree_flatten(a)[0])) if c is None else c
-            for c, a in zip(cts, args)]
+def _cotangent_leaves(cts: Sequence, args: list, name: str) -> list:
+    """The leaves of `bwd`'s cotangents, one per leaf of the arguments (None: zeros)."""
+    leaves = []
+    for c, a in zip(cts, args):
+        a_leaves = tree_flatten(a)[0]
+        c_leaves = [P.zeros_like(x) for x in a_leaves] if c is None else tree_flatten(c)[0]
+        if len(c_leaves) != len(a_leaves):
+            raise TypeError(f"bwd of custom_vjp function '{name}' returned a cotangent {c!r} "
+                            f"that does not match its argument {a!r}")
+        leaves += c_leaves
+    return leaves
 
 
 def _per_example(fn: Callable, trace: BatchTrace, args: tuple) -> Any:
