@@ -212,3 +212,23 @@ def test_batched_path_runs_f_once_and_fallback_once_per_example():
     calls.clear()
     mg.vmap(counted(mg.grad(mg_relu_loss)), in_axes=(None, 0))(w, x)
     assert len(calls) == 1 + B  # the batched attempt read values (where/abs rules), then one run per example
+
+
+def _indexing_loss(m):
+    i, j = np.array([0, 1]), np.array([1, 0])
+    return lambda x: m.sum(x[np.array([0, 0, 2]), 1:] ** 2) + m.sum(x[i, :, j] ** 3)
+
+
+@settings(max_examples=3)
+@given(x=hnp.arrays(np.float64, (B, 3, 3, 2), elements=st.floats(-2, 2)))
+def test_per_example_gradients_through_indexing(x):  # scatter_add, batched and in a loop
+    ref = compiled("vmap-index", lambda: jax.vmap(jax.grad(_indexing_loss(J))))
+    same(mg.vmap(mg.grad(_indexing_loss(mg)))(x), ref(x))
+
+
+def test_every_builtin_primitive_has_a_batching_rule():
+    from minigrad import batching, primitives
+
+    missing = [name for name, p in vars(primitives).items()
+               if isinstance(p, mg.Primitive) and p not in batching.batch_rules]
+    assert not missing, f"primitives without a batching rule (they would run in a loop): {missing}"
