@@ -90,14 +90,14 @@ def test_reduction_hessians(name, x):
 
 def test_ties_split_the_derivative_as_jax():
     x = np.array([1.0, 3.0, 3.0, 2.0])
-    same(mg.grad(mg.max)(x), jax.grad(jnp.max)(x))  # [0, 1/2, 1/2, 0]
-    same(mg.grad(mg.min)(x), jax.grad(jnp.min)(x))
+    same(mg.grad(mg.max)(x), jax.jit(jax.grad(jnp.max))(x))  # [0, 1/2, 1/2, 0]
+    same(mg.grad(mg.min)(x), jax.jit(jax.grad(jnp.min))(x))
     same(mg.grad(mg.minimum, argnums=(0, 1))(2.0, 2.0), jax.grad(jnp.minimum, argnums=(0, 1))(2.0, 2.0))
 
 
 def test_prod_at_zeros_and_of_an_empty_axis():
     x = np.array([0.0, 2.0, 3.0])
-    same(mg.grad(mg.prod)(x), jax.grad(jnp.prod)(x))  # [6, 0, 0]: not prod / x
+    same(mg.grad(mg.prod)(x), jax.jit(jax.grad(jnp.prod))(x))  # [6, 0, 0]: not prod / x
     same(mg.hessian(mg.prod)(x), jax.jit(jax.hessian(jnp.prod))(x))
     same(mg.prod(np.zeros((2, 0)), axis=1), jnp.prod(np.zeros((2, 0)), axis=1))
     same(mg.prod(2.5), jnp.prod(2.5))
@@ -106,7 +106,7 @@ def test_prod_at_zeros_and_of_an_empty_axis():
 def test_logsumexp_is_stable():
     x = np.array([1000.0, 1000.0, -np.inf])
     same(mg.logsumexp(x), jax.nn.logsumexp(x))
-    same(mg.grad(mg.logsumexp)(x), jax.grad(jax.nn.logsumexp)(x))
+    same(mg.grad(mg.logsumexp)(x), jax.jit(jax.grad(jax.nn.logsumexp))(x))
     same(mg.logsumexp(np.full(2, -np.inf)), jax.nn.logsumexp(np.full(2, -np.inf)))
     same(mg.logsumexp(2.0), jax.nn.logsumexp(2.0))
 
