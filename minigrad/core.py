@@ -225,7 +225,7 @@ def bind(prim: Primitive, args: tuple, params: dict) -> Any:
     if top is None:
         return prim.impl(*args, **params)
     if not top.live:
-        raise leaked(prim.name)
+        raise leaked(f"primitive '{prim.name}'")
     return top.process(prim, args, params)
 
 
