@@ -355,44 +355,7 @@ def power(x, y):
     return pow(x, y)
 
 
-# --- operators on traced values ----------------------------------------------
-
-
-def _getitem(x, index):
-    if isinstance(index, Tracer):
-        index = concrete(index)
-    return getitem_p(x, index=index)
-
-
-_NO_PARAMS: dict = {}
-
-
-def _binary(p):
-    return lambda x, y: bind(p, (x, y), _NO_PARAMS)
-
-
-def _reflected(p):
-    return lambda x, y: bind(p, (y, x), _NO_PARAMS)
-
-
-for _name, _fn in {
-    "__add__": _binary(add), "__radd__": _reflected(add),
-    "__sub__": _binary(sub), "__rsub__": _reflected(sub),
-    "__mul__": _binary(mul), "__rmul__": _reflected(mul),
-    "__truediv__": _binary(div), "__rtruediv__": _reflected(div),
-    "__pow__": power, "__rpow__": _reflected(pow),
-    "__matmul__": _binary(matmul), "__rmatmul__": _reflected(matmul),
-    "__neg__": lambda x: neg(x), "__pos__": lambda x: x, "__abs__": lambda x: abs(x),
-    "__getitem__": _getitem,
-    "sum": lambda x, axis=None, keepdims=False, **np_kw: _method(sum, x, axis, keepdims, np_kw),
-    "mean": lambda x, axis=None, keepdims=False, **np_kw: _method(mean, x, axis, keepdims, np_kw),
-    "transpose": lambda x, *axes: transpose(x, _axes_arg(axes)),
-    "dot": dot,
-    "reshape": lambda x, *s: reshape(x, s[0] if len(s) == 1 else s),
-    "__array_ufunc__": lambda x, ufunc, method, *inputs, **kw: _ufunc(ufunc, method, inputs, kw),
-}.items():
-    setattr(Tracer, _name, _fn)
-Tracer.T = property(transpose)
+# --- numpy's protocols on traced values ---------------------------------------
 
 
 def _axes_arg(axes):
@@ -436,3 +399,44 @@ def _ufunc(ufunc, method, inputs, kw):
 
 
 _USER_FUNCTIONS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "maximum", "power", "matmul"}
+
+
+# --- operators on traced values ----------------------------------------------
+
+
+def _getitem(x, index):
+    if isinstance(index, Tracer):
+        index = concrete(index)
+    return getitem_p(x, index=index)
+
+
+_NO_PARAMS: dict = {}
+
+
+def _binary(p):
+    return lambda x, y: bind(p, (x, y), _NO_PARAMS)
+
+
+def _reflected(p):
+    return lambda x, y: bind(p, (y, x), _NO_PARAMS)
+
+
+for _name, _fn in {
+    "__add__": _binary(add), "__radd__": _reflected(add),
+    "__sub__": _binary(sub), "__rsub__": _reflected(sub),
+    "__mul__": _binary(mul), "__rmul__": _reflected(mul),
+    "__truediv__": _binary(div), "__rtruediv__": _reflected(div),
+    "__pow__": power, "__rpow__": _reflected(pow),
+    "__matmul__": _binary(matmul), "__rmatmul__": _reflected(matmul),
+    "__neg__": lambda x: neg(x), "__pos__": lambda x: x, "__abs__": lambda x: abs(x),
+    "__getitem__": _getitem,
+    "sum": lambda x, axis=None, keepdims=False, **np_kw: _method(sum, x, axis, keepdims, np_kw),
+    "mean": lambda x, axis=None, keepdims=False, **np_kw: _method(mean, x, axis, keepdims, np_kw),
+    "transpose": lambda x, *axes: transpose(x, _axes_arg(axes)),
+    "dot": dot,
+    "reshape": lambda x, *s: reshape(x, s[0] if len(s) == 1 else s),
+    "__array_ufunc__": lambda x, ufunc, method, *inputs, **kw: _ufunc(ufunc, method, inputs, kw),
+}.items():
+    setattr(Tracer, _name, _fn)
+Tracer.T = property(transpose)
+

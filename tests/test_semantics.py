@@ -42,6 +42,7 @@ EDGES = {
     "neg_base_fractional": (lambda m: lambda x: x**0.5, -4.0),
     "square_overflow": (lambda m: lambda x: x**2, 1e200),
     "abs_at_0": (lambda m: lambda x: m.abs(x), 0.0),
+    "maximum_ties": (lambda m: lambda x: m.maximum(x, 1.0) + 2.0 * m.maximum(1.0, x), 1.0),
     "abs_at_neg0": (lambda m: lambda x: m.abs(x), -0.0),
     "sin_inf": (lambda m: lambda x: m.sin(x), math.inf),
     "tanh_inf": (lambda m: lambda x: m.tanh(x), math.inf),

@@ -75,6 +75,14 @@ def test_broadcast_to_an_int_shape():
     check_jvp_vjp(lambda v: mg.broadcast_to(v, (2, 3)), lambda v: jnp.broadcast_to(v, (2, 3)), (rand(3),))
 
 
+def test_a_traced_scalar_meets_a_constant_array():
+    """The tangent of a scalar input is broadcast to the shape of the output."""
+    c = rand(2, 3)
+    for op in (lambda s, c: s + c, lambda s, c: c - s, lambda s, c: s / (1.0 + c * c)):
+        check_jvp_vjp(lambda s, op=op: op(s, c), lambda s, op=op: op(s, c), (1.5,))
+    check_jvp_vjp(lambda s: mg.where(c > 0, s, 0.0), lambda s: jnp.where(c > 0, s, 0.0), (1.5,))
+
+
 AXES = [None, 0, -1, (0, 2), (-1, -3), (1, -1)]
 
 
@@ -113,6 +121,12 @@ def test_indexing(name):
     index = INDICES[name]
     x = rand(2, 3)
     check_jvp_vjp(lambda v: v[index] * 1.0, lambda v: v[index] * 1.0, (x,))
+
+
+def test_stack_with_constant_arguments():
+    x = rand(3)
+    f = lambda m: lambda v: m.stack([v, np.ones(3), 2.0 * v], axis=-1)
+    check_jvp_vjp(f(mg), f(jnp), (x,))
 
 
 def test_two_outputs_on_one_tape_slot_add_their_seeds():
