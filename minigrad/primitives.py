@@ -439,4 +439,3 @@ for _name, _fn in {
 }.items():
     setattr(Tracer, _name, _fn)
 Tracer.T = property(transpose)
-
