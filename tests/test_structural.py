@@ -165,7 +165,7 @@ def test_block_jacobians(argnums, mode):
     close(ours(g2(mg), argnums=argnums)(X, Y), theirs(g2(jnp), argnums=j_argnums)(JX, JY))
 
 
-@pytest.mark.parametrize("argnums", [-2, (0, 1), (-3, -1)])
+@pytest.mark.parametrize("argnums", [(0, 1), (-3, -1)])
 def test_block_hessians(argnums):
     args = (rand(2, seed=7), (rand(2, seed=8), rand(3, seed=9)), 0.3)
     jargs = (jnp.asarray(args[0]), tuple(map(jnp.asarray, args[1])), 0.3)
@@ -227,7 +227,7 @@ def run(program, m, v):
     return v
 
 
-@settings(max_examples=15)  # each example runs JAX eagerly, op by op: slow
+@settings(max_examples=10)  # each example runs JAX eagerly, op by op: slow
 @given(program=st.lists(st.sampled_from(sorted(OPS)), min_size=1, max_size=6),
        x=st.sampled_from([(3,), (2, 3), (2, 3, 2)]).flatmap(
            lambda s: hnp.arrays(np.float64, s, elements=st.floats(-2, 2, allow_subnormal=False))))
