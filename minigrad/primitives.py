@@ -229,6 +229,11 @@ def _inverse_permutation(axes, ndim):
 def _scatter_add(g, index, shape):
     """Zeros of `shape` plus `g` at `index`: any numpy index (slices with negative
     steps, None, Ellipsis, boolean masks, repeated integer arrays) via flat positions."""
+    items = index if type(index) is tuple else (index,)
+    if all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items):
+        out = np.zeros(shape)  # basic indexing: a view, no position repeats
+        out[index] += g
+        return _scalar(out)
     size = int(np.prod(shape))
     flat = np.arange(size).reshape(shape)[index]
     g = np.broadcast_to(g, np.shape(flat))
