@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from reference import check_jvp_vjp, close
@@ -56,13 +56,23 @@ BINARY = {
 @given(data=st.data())
 def test_unary_on_floats_and_arrays(name, data):
     f, jf, (lo, hi) = UNARY[name]
-    if name == "abs":
-        x = data.draw(nonzero(lo, hi))
-        xs = data.draw(arrays(lo, hi, (2, 3)).filter(lambda a: np.all(np.abs(a) > 1e-3)))
-    else:
-        x, xs = data.draw(floats(lo, hi)), data.draw(arrays(lo, hi, (2, 3)))
+    edge = st.sampled_from(EDGE_POINTS.get(name, [float(lo)]))  # abs, sqrt at 0 included (JAX's inf/nan/1)
+    x = data.draw(st.one_of(edge, floats(lo, hi)))
+    xs = data.draw(st.sampled_from([(), (2, 3), (2, 1, 3)]).flatmap(
+        lambda shape: hnp.arrays(np.float64, shape, elements=st.one_of(edge, floats(lo, hi)))))
     check_jvp_vjp(f, jf, (x,))
     check_jvp_vjp(f, jf, (xs,))
+
+
+EDGE_POINTS = {"abs": [0.0, -0.0], "sqrt": [0.0], "log": [0.0], "square": [0.0], "cube": [0.0, -2.0]}
+
+
+@settings(max_examples=15)
+@given(x=st.one_of(st.just(0.0), floats(-3, 3)), n=st.integers(-3, 4))
+def test_integer_powers_of_any_sign_and_base(x, n):
+    """Negative bases, negative exponents and x = 0 (inf where JAX gives inf)."""
+    check_jvp_vjp(lambda v: v**n, lambda v: v**n, (x,))
+    check_jvp_vjp(lambda v: v**n, lambda v: v**n, (np.array([x, -x, 0.5]),))
 
 
 @pytest.mark.parametrize("name", BINARY)
