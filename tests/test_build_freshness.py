@@ -103,7 +103,8 @@ def test_outputs_follow_the_package_and_prose_edits_stay_incremental(tmp_path: P
     log = built(make_book(repo))
     assert "executing every chapter" in log
     assert "probe-old-output" in html(repo, "probe")
-    assert "probe" in html(repo, "build_report") and "✅" in html(repo, "build_report")
+    report = html(repo, "build_report")  # the nb-exec-table lists the chapter and its status
+    assert "book/probe" in report and "✅" in report
 
     # A prose edit: the chapter is read again but not executed, and nothing else is re-read.
     chapter.write_text(PROBE.format(prose="Second prose."), encoding="utf-8")
