@@ -116,9 +116,9 @@ def test_outputs_follow_the_package_and_prose_edits_stay_incremental(tmp_path: P
     # A change to the package only: every chapter is executed again with the new code.
     helper.write_text('def message() -> str:\n    return "probe-new-output"\n', encoding="utf-8")
     log = built(make_book(repo))
-    assert "executing every chapter" in log and "Executing notebook" in log
     page = html(repo, "probe")
     assert "probe-new-output" in page and "probe-old-output" not in page
+    assert "executing every chapter" in log and "Executing notebook" in log
 
     # The build stays strict: a cell error fails it.
     chapter.write_text(
