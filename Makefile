@@ -6,12 +6,24 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: venv book test lint clean vendor lab browser-test notebooks-test
 
-$(STAMP): requirements.txt pyproject.toml
+# Installs the full lock (every package pinned, with hashes); requirements.txt is the
+# readable list of direct dependencies it is made from (`make lock`). Python's own pip
+# is new enough: no upgrade on every install.
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
-	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-resolve requirements.txt into requirements.lock with pip-tools, in a throwaway venv.
+# Pins already in the lock are kept unless UPGRADE=1.
+LOCK_VENV := _build/lock-venv
+.PHONY: lock
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install -q pip-tools; }
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe \
+	  --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) \
+	  -o requirements.lock requirements.txt
 
 venv: $(STAMP)
 
@@ -28,8 +40,27 @@ $(MATHJAX_DIR)/tex-chtml.js:
 
 vendor: $(MATHJAX_DIR)/tex-chtml.js
 
+# The book, strict: -W -n --keep-going, and a cell error fails it (_config.yml).
+# Sphinx re-reads only changed chapters, and executed outputs are cached per chapter
+# on their code cells (_config.yml), so a prose edit executes nothing. What the chapters
+# import is tracked here: when the hash of BOOK_DEPS, the Python version or the installed
+# packages differs from the last good build's, the execution cache is cleared and every
+# chapter re-read (--all), so no page shows outputs of old code. TOC=file builds a subset.
+TOC        ?= _toc.yml
+EXEC_CACHE := _build/.jupyter_cache
+DEPS_HASH  := _build/.deps-hash
+BOOK_DEPS  := minigrad pyproject.toml requirements.txt requirements.lock _config.yml $(TOC) tools/book_notebooks.py
+deps_hash   = { $(PY) -V; ls $(VENV)/lib/python*/site-packages | grep 'dist-info$$'; \
+  find $(BOOK_DEPS) -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16
+
 book: $(STAMP) vendor
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@new=$$($(deps_hash)); all=; \
+	if [ "$$new" != "$$(cat $(DEPS_HASH) 2>/dev/null)" ]; then \
+	  all=--all; echo "minigrad/, requirements, packages or config changed: executing every chapter"; \
+	  if [ "$$new" != "$$(cat $(DEPS_HASH).pending 2>/dev/null)" ]; then \
+	    rm -rf $(EXEC_CACHE); mkdir -p _build; echo "$$new" > $(DEPS_HASH).pending; fi; fi; \
+	cmd="$(VENV)/bin/jupyter-book build . -W -n --keep-going --toc $(TOC) $$all $(BOOK_ARGS)"; \
+	echo "$$cmd"; $$cmd && echo "$$new" > $(DEPS_HASH) && rm -f $(DEPS_HASH).pending
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)
@@ -55,6 +86,11 @@ browser-test: $(STAMP)
 # Execute every chapter's downloadable .ipynb from the built book with nbclient.
 notebooks-test: $(STAMP)
 	BOOK_HTML=$(HTML) $(PY) -m pytest -p no:cacheprovider tests/test_notebooks.py
+
+# `make book` after a change to minigrad/ shows the new code's outputs (a small book in a copy).
+.PHONY: freshness-test
+freshness-test: $(STAMP) vendor
+	BOOK_FRESHNESS=1 $(PY) -m pytest -p no:cacheprovider tests/test_build_freshness.py
 
 # minigrad side by side with micrograd, autograd and JAX (peers pinned in benchmarks/).
 .PHONY: bench
