@@ -88,7 +88,21 @@ class custom_jvp:
         self._cache: tuple = ()
 
     def defjvp(self, jvp: Callable) -> Callable:
-        """Set the JVP rule `jvp(*nondiff_args, primals, tangents) -> (primal_out, tangent_out)`."""
+        """Set the JVP rule `jvp(*nondiff_args, primals, tangents) -> (primal_out, tangent_out)`.
+
+        Returns `jvp`, so it works as a decorator. With `nondiff_argnums`,
+        the rule gets those arguments first:
+
+        >>> from functools import partial
+        >>> @partial(mg.custom_jvp, nondiff_argnums=(0,))
+        ... def scale(c, x):
+        ...     return c * x
+        >>> @scale.defjvp
+        ... def scale_jvp(c, primals, tangents):
+        ...     return scale(c, *primals), c * tangents[0]
+        >>> mg.grad(lambda x: scale(3.0, x))(1.0)
+        3.0
+        """
         self.jvp = jvp
         return jvp
 
@@ -137,7 +151,8 @@ class custom_vjp:
     >>> @mg.custom_vjp
     ... def clip_gradient(x):
     ...     return x
-    >>> clip_gradient.defvjp(lambda x: (x, None), lambda res, g: (mg.clip(g, -1.0, 1.0),))
+    >>> clip_gradient.defvjp(lambda x: (x, None),
+    ...                      lambda res, g: (mg.clip(g, -1.0, 1.0),))
     >>> mg.grad(lambda x: 3.0 * clip_gradient(x))(2.0)
     1.0
     """
@@ -150,7 +165,19 @@ class custom_vjp:
         self.bwd: Callable | None = None
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
-        """Set `fwd(*args) -> (output, residuals)` and `bwd(*nondiff_args, residuals, g) -> cotangents`."""
+        """Set `fwd(*args) -> (output, residuals)` and `bwd(*nondiff_args, residuals, g) -> cotangents`.
+
+        `bwd` returns one cotangent per differentiated argument:
+
+        >>> from functools import partial
+        >>> @partial(mg.custom_vjp, nondiff_argnums=(0,))
+        ... def scale(c, x):
+        ...     return c * x
+        >>> scale.defvjp(lambda c, x: (scale(c, x), None),
+        ...              lambda c, res, g: (c * g,))
+        >>> mg.grad(lambda x: scale(3.0, x))(1.0)
+        3.0
+        """
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args: Any) -> Any:

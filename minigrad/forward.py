@@ -77,6 +77,15 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
 
     Like `jax.jvp`: returns `(f(*primals), J @ tangents)`, or with `has_aux=True`
     (f returns `(output, aux)`) `(output, J @ tangents, aux)`.
+
+    `primals` and `tangents` are tuples with one entry per argument of `f`,
+    each tangent of its primal's shape; the output tangent has the shape of
+    `f`'s output.
+
+    >>> mg.jvp(lambda x1, x2: x1 * x2 + x2, (2.0, 4.0), (1.0, 0.0))
+    (12.0, 4.0)
+    >>> mg.jvp(lambda x: (x * x, 2.0 * x), (3.0,), (1.0,), has_aux=True)
+    (9.0, 6.0, 6.0)
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp expects primals and tangents as tuples, e.g. jvp(f, (x,), (v,))")

@@ -77,6 +77,13 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 
     A block has shape `out.shape + in.shape`, as in `jax.jacfwd`; with
     `has_aux=True` (f returns `(output, aux)`) the result is `(jacobian, aux)`.
+
+    >>> A = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    >>> mg.jacfwd(lambda x: A @ x)(np.ones(3))  # shape (2, 3): m x n
+    array([[1., 2., 3.],
+           [4., 5., 6.]])
+    >>> mg.jacfwd(lambda x, y: x * y, argnums=(0, 1))(2.0, 4.0)
+    (4.0, 2.0)
     """
 
     def jac(*args, **kwargs):
@@ -110,6 +117,16 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 
     A block has shape `out.shape + in.shape`, as in `jax.jacrev`; with
     `has_aux=True` (f returns `(output, aux)`) the result is `(jacobian, aux)`.
+
+    >>> mg.jacrev(lambda x: x * x)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+
+    A dict output gives a dict of blocks:
+
+    >>> jac = mg.jacrev(lambda x: {"sq": x * x, "total": mg.sum(x)})
+    >>> jac(np.array([1.0, 2.0]))["total"]
+    array([1., 1.])
     """
 
     def jac(*args, **kwargs):
@@ -135,5 +152,12 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Hessian of a scalar function: forward mode over reverse mode (as `jax.hessian`)."""
+    """Hessian of a scalar function: forward mode over reverse mode (as `jax.hessian`).
+
+    The result has shape `x.shape + x.shape`.
+
+    >>> mg.hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
+    array([[4., 2.],
+           [2., 0.]])
+    """
     return jacfwd(jacrev(f, argnums, has_aux=has_aux), argnums, has_aux=has_aux)

@@ -262,12 +262,22 @@ def _swap_last(x):
 
 
 def sum(x, axis=None, keepdims=False):
-    """Sum of elements, like `np.sum`."""
+    """Sum of elements, like `np.sum`.
+
+    >>> x = np.arange(6.0).reshape(2, 3)
+    >>> mg.sum(x, axis=0), mg.sum(x)
+    (array([3., 5., 7.]), 15.0)
+    """
     return sum_p(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean of elements, like `np.mean`."""
+    """Mean of elements, like `np.mean`.
+
+    >>> x = np.arange(6.0).reshape(2, 3)
+    >>> mg.mean(x), mg.mean(x, axis=1)
+    (2.5, array([1., 4.]))
+    """
     shape = shape_of(x)
     axes = range(len(shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
     count = int(np.prod([shape[a] for a in axes]))
@@ -275,7 +285,11 @@ def mean(x, axis=None, keepdims=False):
 
 
 def reshape(x, shape):
-    """Array with the same values and a new shape."""
+    """Array with the same values and a new shape.
+
+    >>> mg.reshape(np.arange(6.0), (3, 2)).shape
+    (3, 2)
+    """
     shape = tuple(int(n) for n in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
     if shape_of(x) == shape:
         return x
@@ -283,7 +297,12 @@ def reshape(x, shape):
 
 
 def transpose(x, axes=None):
-    """Permute axes (reverse them by default); negative axes count from the end."""
+    """Permute axes (reverse them by default); negative axes count from the end.
+
+    >>> x = np.ones((2, 3, 4))
+    >>> mg.transpose(x).shape, mg.transpose(x, (1, 0, -1)).shape
+    ((4, 3, 2), (3, 2, 4))
+    """
     if axes is None:
         return transpose_p(x, axes=None)
     ndim = len(shape_of(x))
@@ -294,7 +313,15 @@ def transpose(x, axes=None):
 
 
 def broadcast_to(x, shape):
-    """Broadcast `x` to `shape` (a tuple or an int), like `np.broadcast_to`."""
+    """Broadcast `x` to `shape` (a tuple or an int), like `np.broadcast_to`.
+
+    Its VJP sums the cotangent back down to the shape of `x`:
+
+    >>> mg.broadcast_to(1.0, (2,))
+    array([1., 1.])
+    >>> mg.grad(lambda x: mg.sum(mg.broadcast_to(x, 3)))(2.0)
+    3.0
+    """
     shape = tuple(int(n) for n in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
     if shape_of(x) == shape:
         return x
@@ -328,17 +355,32 @@ def scatter_add(g, index, shape):
 
 
 def stack(xs, axis=0):
-    """Join values along a new axis, like `np.stack`."""
+    """Join values along a new axis, like `np.stack`.
+
+    >>> mg.stack([1.0, 2.0])
+    array([1., 2.])
+    >>> mg.jacrev(lambda x: mg.stack([x, 2.0 * x]))(1.0)
+    array([1., 2.])
+    """
     return stack_p(*xs, axis=axis)
 
 
 def where(condition, x, y):
-    """`x` where `condition` holds, else `y`; the condition is not differentiated."""
+    """`x` where `condition` holds, else `y`; the condition is not differentiated.
+
+    >>> relu_sum = lambda x: mg.sum(mg.where(x > 0, x, 0.0))
+    >>> mg.grad(relu_sum)(np.array([-1.0, 2.0]))
+    array([0., 1.])
+    """
     return where_p(concrete(condition), x, y)
 
 
 def dot(x, y):
-    """Matrix or vector product (1-D and 2-D arrays)."""
+    """Matrix or vector product (1-D and 2-D arrays).
+
+    >>> mg.dot(np.ones(2), np.array([3.0, 4.0]))
+    7.0
+    """
     return matmul(x, y)
 
 
@@ -349,7 +391,13 @@ def zeros_like(x):
 
 
 def power(x, y):
-    """`x ** y`; an integer constant exponent uses the integer power rule."""
+    """`x ** y`; an integer constant exponent uses the integer power rule.
+
+    >>> mg.grad(lambda x: mg.power(x, 3))(2.0)  # 3 x**2
+    12.0
+    >>> mg.grad(lambda y: mg.power(2.0, y))(3.0)  # 2**y log(2)
+    5.545177444479562
+    """
     if isinstance(y, (int, np.integer)) and not isinstance(y, bool):
         n = int(y)
         if n == 0:
@@ -536,8 +584,10 @@ def _axis(axis):
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) along `axis`, without overflow, like `jax.nn.logsumexp`.
 
+    Here 1000 + log(2), although exp(1000) overflows:
+
     >>> import numpy as np, minigrad as mg
-    >>> mg.logsumexp(np.array([1000.0, 1000.0]))  # 1000 + log(2); exp(1000) overflows
+    >>> mg.logsumexp(np.array([1000.0, 1000.0]))
     1000.6931471805599
     """
     return logsumexp_p(x, axis=_axis(axis), keepdims=keepdims)
@@ -554,7 +604,11 @@ def amax(x, axis=None, keepdims=False):
 
 
 def amin(x, axis=None, keepdims=False):
-    """Smallest element along `axis`, like `jnp.min` (ties share the derivative)."""
+    """Smallest element along `axis`, like `jnp.min` (ties share the derivative).
+
+    >>> mg.grad(mg.min)(np.array([1.0, 3.0, 1.0]))
+    array([0.5, 0. , 0.5])
+    """
     return min_p(x, axis=_axis(axis), keepdims=keepdims)
 
 

@@ -124,6 +124,17 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
     Like `jax.vjp`: `y, f_vjp = vjp(f, x); (x_bar,) = f_vjp(y_bar)`; with
     `has_aux=True` (f returns `(output, aux)`): `y, f_vjp, aux = vjp(f, x, has_aux=True)`.
+
+    `f_vjp` takes a cotangent of the output's shape and returns a tuple with one
+    cotangent per argument, each of that argument's shape (and structure: an
+    argument may be a list, tuple or dict of arrays).
+
+    >>> y, f_vjp = mg.vjp(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)
+    >>> y, f_vjp(1.0)
+    (12.0, (4.0, 3.0))
+    >>> y, f_vjp = mg.vjp(lambda p: p["w"] * p["b"], {"w": 2.0, "b": 4.0})
+    >>> f_vjp(1.0)
+    ({'b': 2.0, 'w': 4.0},)
     """
     leaves, in_def = tree_flatten(list(primals))
     dtypes = [input_dtype(x) for x in leaves]
@@ -186,6 +197,15 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
 
     Keyword arguments are passed to `f` and not differentiated. With `has_aux=True`,
     f returns `(value, aux)` and the result is `((value, aux), gradient)`.
+
+    Returns `(f(*args), gradient)`: a scalar, and the shape of argument
+    `argnums`.
+
+    >>> x = np.array([1.0, 2.0])
+    >>> mg.value_and_grad(lambda x: mg.sum(x * x))(x)
+    (5.0, array([2., 4.]))
+    >>> mg.value_and_grad(lambda x: (mg.sum(x * x), x[0]), has_aux=True)(x)
+    ((5.0, 1.0), array([2., 4.]))
     """
 
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
@@ -219,6 +239,22 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
 
     Keyword arguments are passed to `f` and not differentiated. With `has_aux=True`,
     f returns `(value, aux)` and the result is `(gradient, aux)`.
+
+    `f` must return a scalar; the gradient has the shape of argument `argnums`
+    (a tuple of gradients when `argnums` is a tuple), the structure of a
+    list, tuple or dict argument, and the dtype of a float32 argument.
+
+    >>> f = lambda x1, x2: x1 * x2 + x2
+    >>> mg.grad(f)(2.0, 4.0)
+    4.0
+    >>> mg.grad(f, argnums=(0, 1))(2.0, 4.0)
+    (4.0, 3.0)
+    >>> mg.grad(lambda p: p["w"] * p["b"])({"w": 2.0, "b": 4.0})
+    {'b': 2.0, 'w': 4.0}
+    >>> mg.grad(lambda x: (x * x, 2.0 * x), has_aux=True)(3.0)  # (g, aux)
+    (6.0, 6.0)
+    >>> mg.grad(lambda x: mg.sum(x * x))(np.ones(2, dtype=np.float32))
+    array([2., 2.], dtype=float32)
     """
     vg = value_and_grad(f, argnums, has_aux)
 
