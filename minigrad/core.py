@@ -11,6 +11,9 @@ confusion), as in JAX's autodidax.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +31,13 @@ class Primitive:
     tangent `t` of argument `i`; `vjp[i](g, ans, *args, **params)` gives the
     cotangent of argument `i` from the output cotangent `g`. `ans` is the
     primitive's output. Rules are written with minigrad's own operations, so
-    they can be differentiated again. `jvp` may instead be `LINEAR`.
+    they can be differentiated again. A primitive that is linear in all its
+    inputs can use `jvp=LINEAR` (or `p.defjvp(LINEAR)`): its JVP is the
+    primitive itself applied to the tangents.
+
+    A VJP rule must return a cotangent of its input's shape, or of a shape the
+    input broadcasts to (it is then summed down); any other shape is an error
+    that names the primitive.
 
     This class is also the hook for user-defined primitives::
 
@@ -49,8 +58,9 @@ class Primitive:
         self.vjp = vjp
 
     def defjvp(self, *rules: Callable | None) -> Primitive:
-        """Set the JVP rules, one per argument (None: not differentiable)."""
-        self.jvp = rules
+        """Set the JVP rules, one per argument (None: not differentiable),
+        or `defjvp(LINEAR)` for a primitive that is linear in its inputs."""
+        self.jvp = LINEAR if rules == (LINEAR,) else rules
         return self
 
     def defvjp(self, *rules: Callable | None) -> Primitive:
@@ -93,13 +103,19 @@ class EachArg:
         return lambda g, ans, *args, **params: f(i, g, ans, *args, **params)
 
 
-class Trace:
-    """One running transformation; `level` orders nested transformations."""
+class UnexpectedTracerError(RuntimeError):
+    """A traced value was used after the transformation that made it had ended."""
 
-    __slots__ = ("level",)
+
+class Trace:
+    """One running transformation; `level` orders nested transformations.
+    `live` is True while its `new_trace` block runs."""
+
+    __slots__ = ("level", "live")
 
     def __init__(self, level: int):
         self.level = level
+        self.live = False
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
@@ -198,9 +214,6 @@ def shape_of(x: Any) -> tuple:
     return np.shape(x)
 
 
-_trace_stack: list[Trace] = []
-
-
 def bind(prim: Primitive, args: tuple, params: dict) -> Any:
     """Apply `prim`: evaluate it, or hand it to the highest trace among `args`."""
     top = None
@@ -211,68 +224,134 @@ def bind(prim: Primitive, args: tuple, params: dict) -> Any:
                 top = t
     if top is None:
         return prim.impl(*args, **params)
+    if not top.live:
+        raise leaked(f"primitive '{prim.name}'")
     return top.process(prim, args, params)
 
 
-class new_trace:
-    """Context manager that pushes a trace of class `cls` one level up."""
+def leaked(what: str) -> UnexpectedTracerError:
+    return UnexpectedTracerError(
+        f"{what} got a traced value whose transformation has already ended (a leaked "
+        "tracer, e.g. stored in a global or a closure during grad/jvp/vjp and used "
+        "afterwards); return the value from the differentiated function instead"
+    )
 
-    __slots__ = ("trace",)
+
+_state = threading.local()  # each thread nests its own transformations
+
+
+def trace_stack() -> list[Trace]:
+    """This thread's running transformations, innermost last."""
+    try:
+        return _state.stack
+    except AttributeError:
+        _state.stack = []
+        return _state.stack
+
+
+class new_trace:
+    """Context manager that pushes a trace of class `cls` one level up (in this
+    thread). Inside it numpy's floating-point warnings are off: minigrad follows
+    IEEE arithmetic (inf, nan) silently, as JAX does."""
+
+    __slots__ = ("trace", "errstate")
 
     def __init__(self, cls: type, *args: Any):
-        self.trace = cls(len(_trace_stack), *args)
+        self.trace = cls(len(trace_stack()), *args)
+        self.errstate = np.errstate(all="ignore")
 
     def __enter__(self) -> Trace:
-        _trace_stack.append(self.trace)
+        trace_stack().append(self.trace)
+        self.trace.live = True
+        self.errstate.__enter__()
         return self.trace
 
     def __exit__(self, *exc) -> None:
-        _trace_stack.pop()
+        self.errstate.__exit__(*exc)
+        self.trace.live = False
+        stack = trace_stack()
+        if stack and stack[-1] is self.trace:
+            stack.pop()
+        else:  # exited out of order (e.g. a generator): remove this trace only
+            stack.remove(self.trace)
 
 
-# --- pytrees: nested lists, tuples and dicts of values ----------------------
+# --- pytrees: nested containers of values ------------------------------------
+# Containers: list, tuple, namedtuple, dict (keys sorted, as JAX), OrderedDict
+# (order kept), dataclass instances (their fields); None is an empty subtree.
+# Everything else is a leaf. A treedef is None for a leaf.
+
+_NONE = ("None",)
 
 
 def tree_flatten(tree: Any) -> tuple[list, Any]:
-    """Leaves of a nested list/tuple/dict, and a description to rebuild it."""
-    if isinstance(tree, (list, tuple)):
-        leaves, defs = [], []
-        for item in tree:
-            sub, d = tree_flatten(item)
-            leaves.extend(sub)
-            defs.append((d, len(sub)))
-        return leaves, (type(tree), defs)
+    """Leaves of a pytree, and a description (treedef) to rebuild it."""
+    leaves: list = []
+    return leaves, _flatten(tree, leaves)
+
+
+def _flatten(tree: Any, leaves: list) -> Any:
+    t = type(tree)
+    if t is list or t is tuple:
+        return (t, tuple(_flatten(c, leaves) for c in tree))
+    if tree is None:
+        return _NONE
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # namedtuple
+        return (t, tuple(_flatten(c, leaves) for c in tree))
     if isinstance(tree, dict):
-        keys = sorted(tree)
-        leaves, d = tree_flatten([tree[k] for k in keys])
-        return leaves, (dict, (keys, d))
-    return [tree], None
+        keys = list(tree) if isinstance(tree, OrderedDict) else _sorted(tree)
+        return (t, tuple(keys), tuple(_flatten(tree[k], leaves) for k in keys))
+    if dataclasses.is_dataclass(tree) and not isinstance(tree, type):
+        names = tuple(f.name for f in dataclasses.fields(tree) if f.init)
+        return (t, names, tuple(_flatten(getattr(tree, k), leaves) for k in names))
+    leaves.append(tree)
+    return None
+
+
+def _sorted(d: dict) -> list:
+    try:
+        return sorted(d)
+    except TypeError:
+        raise TypeError(f"dict keys must be sortable to be a pytree, got {list(d)!r}") from None
 
 
 def tree_unflatten(treedef: Any, leaves: list) -> Any:
     """Inverse of `tree_flatten`."""
+    return _unflatten(treedef, iter(leaves))
+
+
+def _unflatten(treedef: Any, it) -> Any:
     if treedef is None:
-        return leaves[0]
-    kind, defs = treedef
-    if kind is dict:
-        keys, d = defs
-        return dict(zip(keys, tree_unflatten(d, leaves)))
-    out, start = [], 0
-    for d, n in defs:
-        out.append(tree_unflatten(d, leaves[start : start + n]))
-        start += n
-    return kind(out)
+        return next(it)
+    if treedef is _NONE:
+        return None
+    t = treedef[0]
+    if len(treedef) == 2:
+        items = [_unflatten(d, it) for d in treedef[1]]
+        return t(items) if t is list or t is tuple else t(*items)
+    keys, defs = treedef[1], treedef[2]
+    values = [_unflatten(d, it) for d in defs]
+    if issubclass(t, dict):
+        return t(zip(keys, values))
+    return t(**dict(zip(keys, values)))
+
+
+def tree_map(f: Callable, tree: Any) -> Any:
+    """`tree` with `f` applied to every leaf."""
+    leaves, treedef = tree_flatten(tree)
+    return tree_unflatten(treedef, [f(x) for x in leaves])
+
+
+# --- accepted inputs and dtypes ---------------------------------------------
 
 
 def check_differentiable(x: Any, what: str) -> Any:
-    """Return `x` as a float or float64 array, or raise a clear error."""
+    """Return `x` as a float or float64 array, or raise a clear error.
+
+    float32/float16 arrays and numpy float scalars are accepted and computed
+    in float64; `input_dtype` tells the caller to cast results back."""
     if isinstance(x, Tracer):
         return x
-    if isinstance(x, bool) or isinstance(x, (int, np.integer, np.bool_)):
-        raise TypeError(
-            f"{what} must be real floating point values, got {type(x).__name__} "
-            f"{x!r}; write {float(x)!r} instead of {x!r}"
-        )
     if isinstance(x, float):
         return float(x)
     if isinstance(x, np.ndarray):
@@ -282,7 +361,44 @@ def check_differentiable(x: Any, what: str) -> Any:
             f"{what} must be real floating point values, got an array of dtype "
             f"{x.dtype}; convert it with x.astype(float)"
         )
+    if isinstance(x, np.floating):
+        return float(x)
+    if isinstance(x, bool) or isinstance(x, (int, np.integer, np.bool_)):
+        raise TypeError(
+            f"{what} must be real floating point values, got {type(x).__name__} "
+            f"{x!r}; write {float(x)!r} instead of {x!r}"
+        )
     raise TypeError(
         f"{what} must be floats or float numpy arrays (or lists/tuples/dicts of "
         f"them), got {type(x).__name__}"
     )
+
+
+def input_dtype(x: Any) -> Any:
+    """The dtype to give back results for input `x` in, or None for float64."""
+    if isinstance(x, (np.ndarray, np.floating)) and x.dtype.kind == "f" and x.dtype != np.float64:
+        return x.dtype
+    return None
+
+
+def cast(x: Any, dtype: Any) -> Any:
+    """`x` (a float or array, not traced) in `dtype`; unchanged if dtype is None."""
+    if dtype is None or isinstance(x, Tracer) or x is None:
+        return x
+    if isinstance(x, np.ndarray) and x.ndim:
+        return x.astype(dtype, copy=False)
+    return dtype.type(x)
+
+
+def output_dtype(leaves: list) -> Any:
+    """The dtype outputs come back in, given the original input leaves: the
+    promoted low-precision dtype if every input is low precision or a Python
+    float (weakly typed, as in JAX), else None (float64)."""
+    low = None
+    for x in leaves:
+        d = input_dtype(x)
+        if d is not None:
+            low = d if low is None else np.result_type(low, d)
+        elif type(x) is not float and not isinstance(x, Tracer):
+            return None
+    return low

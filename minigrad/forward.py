@@ -11,13 +11,16 @@ from .core import (
     Trace,
     Tracer,
     bind,
+    cast,
     check_differentiable,
+    leaked,
     new_trace,
+    output_dtype,
     shape_of,
     tree_flatten,
     tree_unflatten,
 )
-from .primitives import broadcast_to, zeros_like
+from .primitives import broadcast_to, broadcasts_to, zeros_like
 
 
 class DualTracer(Tracer):
@@ -53,15 +56,27 @@ class JVPTrace(Trace):
                 if t is not None:
                     dt = prim.rule("jvp", i)(t, ans, *primals, **params)
                     out = dt if out is None else out + dt
-        if type(ans) is not float and shape_of(out) != shape_of(ans):
-            out = broadcast_to(out, shape_of(ans))
+        if type(ans) is not float or type(out) is not float:
+            if shape_of(out) != shape_of(ans):  # a tangent from a broadcast input
+                out = fit_tangent(out, ans, prim)
         return DualTracer(self, ans, out)
 
 
-def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+def fit_tangent(t: Any, ans: Any, prim: Primitive) -> Any:
+    """Broadcast tangent `t` to the shape of the output `ans`, or raise naming `prim`."""
+    if not broadcasts_to(shape_of(t), shape_of(ans)):
+        raise ValueError(
+            f"the JVP rule of primitive '{prim.name}' gave a tangent of shape {shape_of(t)} "
+            f"for an output of shape {shape_of(ans)}"
+        )
+    return broadcast_to(t, shape_of(ans))
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False) -> tuple:
     """Evaluate `f(*primals)` and its directional derivative along `tangents`.
 
-    Like `jax.jvp`: returns `(f(*primals), J @ tangents)`.
+    Like `jax.jvp`: returns `(f(*primals), J @ tangents)`, or with `has_aux=True`
+    (f returns `(output, aux)`) `(output, J @ tangents, aux)`.
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp expects primals and tangents as tuples, e.g. jvp(f, (x,), (v,))")
@@ -74,19 +89,46 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     for p, t in zip(p_leaves, t_leaves):
         if shape_of(p) != shape_of(t):
             raise ValueError(f"jvp: tangent of shape {shape_of(t)} for a primal of shape {shape_of(p)}")
+    dtype = output_dtype(p_leaves)
     with new_trace(JVPTrace) as trace:
         ins = [
             DualTracer(trace, check_differentiable(p, "primals"), check_differentiable(t, "tangents"))
             for p, t in zip(p_leaves, t_leaves)
         ]
         out = f(*tree_unflatten(p_def, ins))
+    if has_aux:
+        out, aux = split_aux(out, "jvp")
     o_leaves, o_def = tree_flatten(out)
     values, dots = [], []
     for o in o_leaves:
         if isinstance(o, DualTracer) and o.trace is trace:
-            values.append(o.primal)
-            dots.append(o.tangent)
+            values.append(cast(o.primal, dtype))
+            dots.append(cast(o.tangent, dtype))
         else:
-            values.append(o)
-            dots.append(zeros_like(o))
-    return tree_unflatten(o_def, values), tree_unflatten(o_def, dots)
+            values.append(untraced(o, trace))
+            dots.append(cast(zeros_like(o), dtype))
+    result = tree_unflatten(o_def, values), tree_unflatten(o_def, dots)
+    return (*result, tree_untraced(aux, trace)) if has_aux else result
+
+
+def split_aux(out: Any, name: str) -> tuple[Any, Any]:
+    """`(output, aux)` of a function called with `has_aux=True`."""
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{name}(..., has_aux=True) needs f to return a pair (output, aux)")
+    return out[0], out[1]
+
+
+def untraced(x: Any, trace: Trace) -> Any:
+    """An output leaf that is not `trace`'s own tracer: a constant, or a tracer
+    of a live outer transformation. A tracer of an ended one has leaked."""
+    if isinstance(x, Tracer):
+        if x.trace is trace:
+            return x.primal
+        if not x.trace.live:
+            raise leaked("the function's output")
+    return x
+
+
+def tree_untraced(tree: Any, trace: Trace) -> Any:
+    leaves, treedef = tree_flatten(tree)
+    return tree_unflatten(treedef, [untraced(x, trace) for x in leaves])

@@ -21,16 +21,55 @@ from .core import LINEAR, EachArg, Primitive, Tracer, bind, concrete, shape_of
 _FLOATS = (float, int)
 
 
+def _ieee(array_fn, *args):
+    """`array_fn` on Python numbers, with IEEE results (inf, nan) and no warnings:
+    the fallback where Python's `math` raises (log(-1), exp(1000), 1/0, ...)."""
+    with np.errstate(all="ignore"):
+        return float(array_fn(*(np.float64(a) for a in args)))
+
+
 def _on(scalar_fn, array_fn):
-    """Value rule of one argument: Python `math` on floats (fast), numpy on arrays."""
-    return lambda x: scalar_fn(x) if type(x) is float else array_fn(x)
+    """Value rule of one argument: Python `math` on floats (fast), numpy on arrays
+    and on the rare float where `math` raises instead of returning inf or nan."""
+
+    def impl(x):
+        if type(x) is float:
+            try:
+                return scalar_fn(x)
+            except (ArithmeticError, ValueError):
+                return _ieee(array_fn, x)
+        return array_fn(x)
+
+    return impl
 
 
 def _on2(scalar_fn, array_fn):
     """Value rule of two arguments, likewise."""
-    return lambda x, y: (
-        scalar_fn(x, y) if type(x) in _FLOATS and type(y) in _FLOATS else array_fn(x, y)
-    )
+
+    def impl(x, y):
+        if type(x) in _FLOATS and type(y) in _FLOATS:
+            try:
+                return scalar_fn(x, y)
+            except (ArithmeticError, ValueError):
+                return _ieee(array_fn, x, y)
+        return array_fn(x, y)
+
+    return impl
+
+
+def divide(x, y):
+    """`x / y` with IEEE semantics on floats too (1/0 = inf): use it in rules."""
+    try:
+        return x / y
+    except ZeroDivisionError:
+        return _ieee(np.divide, x, y)
+
+
+def _integer_pow(x, n):
+    try:
+        return x**n
+    except (ZeroDivisionError, OverflowError):
+        return _ieee(np.power, x, float(n))
 
 
 def _rule(d):
@@ -77,19 +116,19 @@ add = elementwise("add", operator.add,                  1, 1)
 sub = elementwise("sub", operator.sub,                  1, -1)
 mul = elementwise("mul", operator.mul,                  lambda a, x, y: y,
                                                         lambda a, x, y: x)
-div = elementwise("div", operator.truediv,              lambda a, x, y: 1.0 / y,
-                                                        lambda a, x, y: -a / y)
+div = elementwise("div", divide,                        lambda a, x, y: divide(1.0, y),
+                                                        lambda a, x, y: -divide(a, y))
 neg = elementwise("neg", operator.neg,                  -1)
 exp = elementwise("exp", _on(math.exp, np.exp),         lambda a, x: a)
-log = elementwise("log", _on(math.log, np.log),         lambda a, x: 1.0 / x)
+log = elementwise("log", _on(math.log, np.log),         lambda a, x: divide(1.0, x))
 sin = elementwise("sin", _on(math.sin, np.sin),         lambda a, x: cos(x))
 cos = elementwise("cos", _on(math.cos, np.cos),         lambda a, x: -sin(x))
 tanh = elementwise("tanh", _on(math.tanh, np.tanh),     lambda a, x: 1.0 - a * a)
-sqrt = elementwise("sqrt", _on(math.sqrt, np.sqrt),     lambda a, x: 0.5 / a)
-abs = elementwise("abs", _on(math.fabs, np.abs),        lambda a, x: _scalar(np.sign(concrete(x))))
-pow = elementwise("pow", _on2(math.pow, np.power),       lambda a, x, y: y * x ** (y - 1.0),
-                                                        lambda a, x, y: log(x) * a)
-integer_pow = elementwise("integer_pow", lambda x, n: x**n, lambda a, x, n: n * x ** (n - 1))
+sqrt = elementwise("sqrt", _on(math.sqrt, np.sqrt),     lambda a, x: divide(0.5, a))
+abs = elementwise("abs", _on(math.fabs, np.abs),        lambda a, x: _sign(x))
+pow = elementwise("pow", _on2(math.pow, np.power),       lambda a, x, y: y * pow(x, y - 1.0),
+                                                        lambda a, x, y: log(_nonzero(x)) * a)
+integer_pow = elementwise("integer_pow", _integer_pow,  lambda a, x, n: n * power(x, n - 1))
 maximum = elementwise("maximum", _on2(_max, np.maximum),  lambda a, x, y: _split(x, y),
                                                         lambda a, x, y: _split(y, x))
 
@@ -98,6 +137,16 @@ def _split(x, y):
     """d max(x, y)/dx: 1 where x wins, 1/2 on ties (as JAX does), 0 elsewhere."""
     x, y = concrete(x), concrete(y)
     return _scalar(np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)))
+
+
+def _sign(x):
+    """d|x|/dx: +1 for x >= 0 (so 1 at 0, JAX's convention), -1 below."""
+    return _scalar(np.where(concrete(x) >= 0, 1.0, -1.0))
+
+
+def _nonzero(x):
+    """`x` with zeros replaced by 1: d(x**y)/dy = log(x) x**y is taken as 0 at x = 0, as JAX does."""
+    return where(concrete(x) == 0, 1.0, x)
 
 
 # --- structural: value, JVP, VJP ---------------------------------------------
@@ -118,8 +167,7 @@ transpose_p = Primitive(
     "transpose",
     lambda x, axes=None: np.transpose(x, axes),
     jvp=LINEAR,
-    vjp=(lambda g, ans, x, axes=None:
-         transpose(g, None if axes is None else tuple(np.argsort(axes))),),
+    vjp=(lambda g, ans, x, axes=None: transpose(g, _inverse_permutation(axes, len(shape_of(x)))),),
 )
 broadcast_to_p = Primitive(
     "broadcast_to",
@@ -172,20 +220,37 @@ def _keep_axes(g, shape, axis, keepdims):
     return reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
 
 
+def _inverse_permutation(axes, ndim):
+    if axes is None:
+        return None
+    return tuple(int(i) for i in np.argsort([a % ndim for a in axes]))
+
+
 def _scatter_add(g, index, shape):
-    out = np.zeros(shape)
-    np.add.at(out, index, g)
-    return _scalar(out)
+    """Zeros of `shape` plus `g` at `index`: any numpy index (slices with negative
+    steps, None, Ellipsis, boolean masks, repeated integer arrays) via flat positions."""
+    size = int(np.prod(shape))
+    flat = np.arange(size).reshape(shape)[index]
+    g = np.broadcast_to(g, np.shape(flat))
+    return _scalar(np.bincount(np.ravel(flat), weights=np.ravel(g), minlength=size).reshape(shape))
 
 
 def _matmul_vjp(g, x, y, which):
-    """Cotangent of `x @ y` w.r.t. x (which=0) or y (which=1), for 1-D and 2-D."""
-    x2 = reshape(x, (1, -1)) if len(shape_of(x)) == 1 else x
-    y2 = reshape(y, (-1, 1)) if len(shape_of(y)) == 1 else y
-    g2 = reshape(g, (shape_of(x2)[0], shape_of(y2)[1]))
+    """Cotangent of `x @ y` w.r.t. x (which=0) or y (which=1), with np.matmul's
+    rules: a 1-D operand gains a unit axis, leading (batch) axes broadcast."""
+    xs, ys = shape_of(x), shape_of(y)
+    x2 = reshape(x, (1,) + xs) if len(xs) == 1 else x
+    y2 = reshape(y, ys + (1,)) if len(ys) == 1 else y
+    xs2, ys2 = shape_of(x2), shape_of(y2)
+    g2 = reshape(g, np.broadcast_shapes(xs2[:-2], ys2[:-2]) + (xs2[-2], ys2[-1]))
     if which == 0:
-        return reshape(matmul(g2, transpose(y2)), shape_of(x))
-    return reshape(matmul(transpose(x2), g2), shape_of(y))
+        return reshape(unbroadcast(matmul(g2, _swap_last(y2)), xs2), xs)
+    return reshape(unbroadcast(matmul(_swap_last(x2), g2), ys2), ys)
+
+
+def _swap_last(x):
+    n = len(shape_of(x))
+    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 # --- the functions users call -------------------------------------------------
@@ -206,20 +271,35 @@ def mean(x, axis=None, keepdims=False):
 
 def reshape(x, shape):
     """Array with the same values and a new shape."""
-    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    shape = tuple(int(n) for n in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
+    if shape_of(x) == shape:
+        return x
     return reshape_p(x, shape=shape)
 
 
 def transpose(x, axes=None):
-    """Permute axes (reverse them by default)."""
-    return transpose_p(x, axes=None if axes is None else tuple(axes))
+    """Permute axes (reverse them by default); negative axes count from the end."""
+    if axes is None:
+        return transpose_p(x, axes=None)
+    ndim = len(shape_of(x))
+    axes = tuple(int(a) for a in axes)
+    if sorted(a % ndim if -ndim <= a < ndim else a for a in axes) != list(range(ndim)):
+        raise ValueError(f"axes {axes} are not a permutation of the {ndim} axes of the array")
+    return transpose_p(x, axes=tuple(a % ndim for a in axes))
 
 
 def broadcast_to(x, shape):
-    """Broadcast `x` to `shape`, like `np.broadcast_to`."""
-    if shape_of(x) == tuple(shape):
+    """Broadcast `x` to `shape` (a tuple or an int), like `np.broadcast_to`."""
+    shape = tuple(int(n) for n in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
+    if shape_of(x) == shape:
         return x
-    return broadcast_to_p(x, shape=tuple(shape))
+    return broadcast_to_p(x, shape=shape)
+
+
+def broadcasts_to(shape, target):
+    """Whether an array of `shape` broadcasts to `target` (np.broadcast_to's rule)."""
+    lead = len(target) - len(shape)
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, target[lead:]))
 
 
 def unbroadcast(g, shape):
@@ -227,6 +307,8 @@ def unbroadcast(g, shape):
     gshape = shape_of(g)
     if gshape == shape:
         return g
+    if not broadcasts_to(shape, gshape):
+        raise ValueError(f"cannot sum a value of shape {gshape} down to shape {shape}")
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
@@ -302,8 +384,55 @@ for _name, _fn in {
     "__matmul__": _binary(matmul), "__rmatmul__": _reflected(matmul),
     "__neg__": lambda x: neg(x), "__pos__": lambda x: x, "__abs__": lambda x: abs(x),
     "__getitem__": _getitem,
-    "sum": sum, "mean": mean, "transpose": transpose, "dot": dot,
+    "sum": lambda x, axis=None, keepdims=False, **np_kw: _method(sum, x, axis, keepdims, np_kw),
+    "mean": lambda x, axis=None, keepdims=False, **np_kw: _method(mean, x, axis, keepdims, np_kw),
+    "transpose": lambda x, *axes: transpose(x, _axes_arg(axes)),
+    "dot": dot,
     "reshape": lambda x, *s: reshape(x, s[0] if len(s) == 1 else s),
+    "__array_ufunc__": lambda x, ufunc, method, *inputs, **kw: _ufunc(ufunc, method, inputs, kw),
 }.items():
     setattr(Tracer, _name, _fn)
 Tracer.T = property(transpose)
+
+
+def _axes_arg(axes):
+    """`x.transpose()`, `x.transpose(1, 0)` and `x.transpose((1, 0))`, as numpy."""
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        return axes[0]
+    return axes or None
+
+
+def _method(fn, x, axis, keepdims, np_kw):
+    if np_kw:  # np.sum(x) and np.mean(x) call x.sum(axis=..., out=None, ...)
+        raise TypeError(
+            f"numpy's np.{fn.__name__} cannot follow a traced value; use minigrad.{fn.__name__}(x) "
+            f"or x.{fn.__name__}()"
+        )
+    return fn(x, axis=axis, keepdims=keepdims)
+
+
+# numpy ufuncs that an `ndarray (op) tracer` expression calls: handed back to minigrad
+_UFUNC_OPS = {
+    np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div,
+    np.power: power, np.matmul: matmul, np.negative: neg,
+}
+_UFUNC_COMPARISONS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
+
+
+def _ufunc(ufunc, method, inputs, kw):
+    """`Tracer.__array_ufunc__`: numpy arithmetic with a tracer operand (e.g.
+    `array * x`) runs minigrad's primitive; comparisons look at the values; other
+    numpy functions (np.exp, np.sin, ...) raise an error naming minigrad's function."""
+    if method == "__call__" and not kw:
+        if ufunc in _UFUNC_OPS:
+            return _UFUNC_OPS[ufunc](*inputs)
+        if ufunc in _UFUNC_COMPARISONS:
+            return ufunc(*(concrete(a) for a in inputs))
+    name = ufunc.__name__
+    alt = f"minigrad.{name}" if name in _USER_FUNCTIONS else "minigrad's operations"
+    raise TypeError(
+        f"numpy's np.{name} cannot follow a traced value (it would drop the derivative); use {alt} instead"
+    )
+
+
+_USER_FUNCTIONS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "maximum", "power", "matmul"}

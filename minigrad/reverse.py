@@ -17,13 +17,17 @@ from .core import (
     Trace,
     Tracer,
     bind,
+    cast,
     check_differentiable,
+    input_dtype,
     new_trace,
+    output_dtype,
     shape_of,
     tree_flatten,
     tree_unflatten,
 )
-from .primitives import unbroadcast, zeros_like
+from .forward import split_aux, tree_untraced, untraced
+from .primitives import broadcasts_to, unbroadcast, zeros_like
 
 
 class TapeTracer(Tracer):
@@ -89,8 +93,8 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
             ct = rule(g, ans, *primals, **params)
             x = primals[i]
             if type(ct) is not float or type(x) is not float:
-                if shape_of(ct) != shape_of(x):
-                    ct = unbroadcast(ct, shape_of(x))
+                if shape_of(ct) != shape_of(x):  # an input that was broadcast
+                    ct = fit_cotangent(ct, x, prim, i)
             a = adjoint[j]
             if a is None:
                 adjoint[j] = ct
@@ -103,20 +107,36 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
     return adjoint[:n_inputs]
 
 
-def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
+def fit_cotangent(ct: Any, x: Any, prim: Primitive, i: int) -> Any:
+    """Sum cotangent `ct` down to the shape of input `x`, or raise naming `prim`:
+    a cotangent of another shape is a bug in a VJP rule, never reshaped."""
+    if not broadcasts_to(shape_of(x), shape_of(ct)):
+        raise ValueError(
+            f"the VJP rule of primitive '{prim.name}' for argument {i} gave a cotangent "
+            f"of shape {shape_of(ct)} for an input of shape {shape_of(x)}"
+        )
+    return unbroadcast(ct, shape_of(x))
+
+
+def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """Evaluate `f(*primals)`, recording it; return the output and a function
     that maps an output cotangent to the cotangents of the inputs.
 
-    Like `jax.vjp`: `y, f_vjp = vjp(f, x); (x_bar,) = f_vjp(y_bar)`.
+    Like `jax.vjp`: `y, f_vjp = vjp(f, x); (x_bar,) = f_vjp(y_bar)`; with
+    `has_aux=True` (f returns `(output, aux)`): `y, f_vjp, aux = vjp(f, x, has_aux=True)`.
     """
     leaves, in_def = tree_flatten(list(primals))
+    dtypes = [input_dtype(x) for x in leaves]
+    out_dtype = output_dtype(leaves)
     leaves = [check_differentiable(x, "differentiated inputs") for x in leaves]
     with new_trace(VJPTrace, len(leaves)) as trace:
         ins = [TapeTracer(trace, x, i) for i, x in enumerate(leaves)]
         out = f(*tree_unflatten(in_def, ins))
+    if has_aux:
+        out, aux = split_aux(out, "vjp")
     out_leaves, out_def = tree_flatten(out)
     slots = [o.index if type(o) is TapeTracer and o.trace is trace else None for o in out_leaves]
-    values = [o.primal if s is not None else o for o, s in zip(out_leaves, slots)]
+    values = [cast(untraced(o, trace), out_dtype) for o in out_leaves]
     tape, n = trace.tape, len(leaves)
 
     def f_vjp(cotangent: Any) -> tuple:
@@ -129,47 +149,81 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
                 raise ValueError(f"cotangent of shape {shape_of(c)} for an output of shape {shape_of(v)}")
             if s is not None:
                 seeds.append((s, c))
-        cts = backward(tape, n, seeds)
-        cts = [zeros_like(x) if c is None else c for x, c in zip(leaves, cts)]
+        with np.errstate(all="ignore"):  # IEEE inf/nan silently, as JAX
+            cts = backward(tape, n, seeds)
+        cts = [cast(zeros_like(x) if c is None else c, d) for x, c, d in zip(leaves, cts, dtypes)]
         return tuple(tree_unflatten(in_def, cts))
 
-    return tree_unflatten(out_def, values), f_vjp
+    result = tree_unflatten(out_def, values), f_vjp
+    return (*result, tree_untraced(aux, trace)) if has_aux else result
 
 
-def _argnums(argnums: int | Sequence[int], n_args: int) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+def argnums_tuple(argnums: Any, n_args: int) -> tuple[int, ...]:
+    """`argnums` (an int or a sequence of ints, negative counting from the end) as
+    non-negative positions."""
+    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
     for i in nums:
-        if not isinstance(i, int) or not -n_args <= i < n_args:
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or not -n_args <= i < n_args:
             raise ValueError(f"argnums {argnums!r} does not fit a function called with {n_args} arguments")
-    return tuple(i % n_args for i in nums)
+    return tuple(int(i) % n_args for i in nums)
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Like `jax.value_and_grad`: `f`'s value and its gradient, in one reverse pass."""
+def with_args(f: Callable, args: tuple, kwargs: dict, nums: tuple) -> Callable:
+    """`f` as a function of the arguments at positions `nums`; the others (and the
+    keyword arguments) are held fixed, not differentiated."""
 
-    def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
-        nums = _argnums(argnums, len(args))
+    def f_of_diff_args(*diff_args):
+        full = list(args)
+        for i, a in zip(nums, diff_args):
+            full[i] = a
+        return f(*full, **kwargs)
 
-        def f_of_diff_args(*diff_args):
-            full = list(args)
-            for i, a in zip(nums, diff_args):
-                full[i] = a
-            return f(*full)
+    return f_of_diff_args
 
-        y, f_vjp = vjp(f_of_diff_args, *(args[i] for i in nums))
-        if isinstance(y, (list, tuple, dict)) or shape_of(y) != ():
-            what = type(y).__name__ if isinstance(y, (list, tuple, dict)) else f"shape {shape_of(y)}"
-            raise TypeError(
-                f"grad requires a scalar output, got {what}; use jacrev/jacfwd for "
-                "a Jacobian, or vjp for a vector-Jacobian product"
-            )
-        grads = f_vjp(1.0)
-        return y, grads[0] if isinstance(argnums, int) else grads
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Like `jax.value_and_grad`: `f`'s value and its gradient, in one reverse pass.
+
+    Keyword arguments are passed to `f` and not differentiated. With `has_aux=True`,
+    f returns `(value, aux)` and the result is `((value, aux), gradient)`.
+    """
+
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        nums = argnums_tuple(argnums, len(args))
+        y, f_vjp, *aux = vjp(with_args(f, args, kwargs, nums), *(args[i] for i in nums), has_aux=has_aux)
+        _check_scalar(y)
+        grads = f_vjp(cast(1.0, input_dtype(y)))
+        g = grads[0] if isinstance(argnums, (int, np.integer)) else grads
+        return ((y, aux[0]), g) if has_aux else (y, g)
 
     return value_and_grad_f
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Like `jax.grad`: the gradient of a scalar function, by reverse mode."""
-    vg = value_and_grad(f, argnums)
-    return lambda *args: vg(*args)[1]
+def _check_scalar(y: Any) -> None:
+    leaves, treedef = tree_flatten(y)
+    if treedef is not None or shape_of(y) != ():
+        what = type(y).__name__ if treedef is not None else f"shape {shape_of(y)}"
+        raise TypeError(
+            f"grad requires a scalar output, got {what}; use jacrev/jacfwd for "
+            "a Jacobian, or vjp for a vector-Jacobian product"
+        )
+    if np.iscomplexobj(y):
+        raise TypeError(
+            f"grad requires real-valued outputs, got {np.result_type(y)} (as in JAX); "
+            "for complex outputs use vjp"
+        )
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Like `jax.grad`: the gradient of a scalar function, by reverse mode.
+
+    Keyword arguments are passed to `f` and not differentiated. With `has_aux=True`,
+    f returns `(value, aux)` and the result is `(gradient, aux)`.
+    """
+    vg = value_and_grad(f, argnums, has_aux)
+
+    def grad_f(*args: Any, **kwargs: Any) -> Any:
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return grad_f

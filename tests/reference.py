@@ -12,13 +12,23 @@ RTOL, ATOL = 1e-9, 1e-9
 
 
 def close(a, b, rtol: float = RTOL, atol: float = ATOL) -> None:
-    """Assert two (nested) results agree, with a readable message."""
-    if isinstance(a, (list, tuple)):
+    """Assert two (nested) results agree in structure, shape, dtype and value
+    (nan matches nan), with a readable message. `b` is the reference."""
+    if isinstance(b, dict):
+        assert isinstance(a, dict) and list(a) == list(b), (a, b)
+        for k in b:
+            close(a[k], b[k], rtol, atol)
+        return
+    if isinstance(a, (list, tuple)) and not isinstance(b, np.ndarray):
         assert isinstance(b, (list, tuple)) and len(a) == len(b), (a, b)
         for x, y in zip(a, b):
             close(x, y, rtol, atol)
         return
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=atol)
+    a_arr, b_arr = np.asarray(a), np.asarray(b)
+    assert a_arr.shape == b_arr.shape, f"shape {a_arr.shape} != reference shape {b_arr.shape}"
+    if b_arr.dtype.kind == "f":
+        assert a_arr.dtype == b_arr.dtype, f"dtype {a_arr.dtype} != reference dtype {b_arr.dtype}"
+    np.testing.assert_allclose(a_arr, b_arr, rtol=rtol, atol=atol, equal_nan=True)
 
 
 def to_jax(x):
