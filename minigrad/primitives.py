@@ -436,3 +436,158 @@ def _ufunc(ufunc, method, inputs, kw):
 
 
 _USER_FUNCTIONS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "maximum", "power", "matmul"}
+
+
+# --- more primitives (issue 9): the same table, continued ---------------------
+
+
+def _min(x, y):
+    """min of two Python numbers, as a float."""
+    return float(x if x <= y else y)
+
+
+def _sigmoid(x):
+    """1 / (1 + exp(-x)) without overflow: exp of a non-positive number only."""
+    if type(x) is float:
+        if x >= 0.0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# name                 value rule                        partial derivative(s)
+minimum = elementwise("minimum", _on2(_min, np.minimum),  lambda a, x, y: _split(y, x),
+                                                        lambda a, x, y: _split(x, y))
+log1p = elementwise("log1p", _on(math.log1p, np.log1p), lambda a, x: div(1.0, 1.0 + x))
+expm1 = elementwise("expm1", _on(math.expm1, np.expm1), lambda a, x: a + 1.0)
+sigmoid = elementwise("sigmoid", _sigmoid,              lambda a, x: a * (1.0 - a))
+stop_gradient_p = Primitive("stop_gradient", lambda x: x,
+                            jvp=(lambda t, ans, x: zeros_like(ans),),   # exactly 0, even for t = inf
+                            vjp=(lambda g, ans, x: zeros_like(x),))
+
+
+def _lse(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m the (finite) max."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return _scalar(out if keepdims else np.squeeze(out, axis=axis))
+
+
+def _tie_weights(x, ans, axis, keepdims):
+    """d max/dx (or min): 1 at the extreme, split evenly between ties (as JAX)."""
+    x = concrete(x)
+    hit = x == np.asarray(_keep_axes(concrete(ans), np.shape(x), axis, keepdims))
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def _softmax(x, ans, axis, keepdims):
+    """d logsumexp/dx = exp(x - logsumexp(x)), written with minigrad's operations."""
+    return exp(x - _keep_axes(ans, shape_of(x), axis, keepdims))
+
+
+def _reduction(name, impl, weights):
+    """A reduction whose derivative is `weights(x, ans, axis, keepdims)` along `axis`."""
+    return Primitive(
+        name, impl,
+        jvp=(lambda t, ans, x, axis=None, keepdims=False:
+             sum(t * weights(x, ans, axis, keepdims), axis=axis, keepdims=keepdims),),
+        vjp=(lambda g, ans, x, axis=None, keepdims=False:
+             _keep_axes(g, shape_of(x), axis, keepdims) * weights(x, ans, axis, keepdims),),
+    )
+
+
+# name                           value rule                                  d(ans)/dx
+logsumexp_p = _reduction("logsumexp", _lse,                                   _softmax)
+max_p = _reduction("max", lambda x, axis=None, keepdims=False:
+                   _scalar(np.max(x, axis=axis, keepdims=keepdims)),          _tie_weights)
+min_p = _reduction("min", lambda x, axis=None, keepdims=False:
+                   _scalar(np.min(x, axis=axis, keepdims=keepdims)),          _tie_weights)
+concatenate_p = Primitive(
+    "concatenate",
+    lambda *xs, axis=0: np.concatenate(xs, axis=axis),
+    jvp=LINEAR,
+    vjp=EachArg(lambda i, g, ans, *xs, axis=0: getitem_p(g, index=_part(xs, i, axis))),
+)
+
+
+def _part(xs, i, axis):
+    """The index of input `i`'s block in the concatenation of `xs` along `axis`."""
+    axis = axis % len(shape_of(xs[0]))
+    start = int(np.sum([shape_of(x)[axis] for x in xs[:i]]))
+    return (slice(None),) * axis + (slice(start, start + shape_of(xs[i])[axis]),)
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) along `axis`, without overflow, like `jax.nn.logsumexp`."""
+    return logsumexp_p(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def amax(x, axis=None, keepdims=False):
+    """Largest element along `axis`, like `jnp.max` (ties share the derivative)."""
+    return max_p(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def amin(x, axis=None, keepdims=False):
+    """Smallest element along `axis`, like `jnp.min` (ties share the derivative)."""
+    return min_p(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    """Product of elements along `axis`, like `jnp.prod`.
+
+    Built from `mul` by pairwise products, so every derivative is exact,
+    also where elements are zero (as JAX's rule)."""
+    shape = shape_of(x)
+    nd = len(shape)
+    axes = tuple(range(nd)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(sorted(a % nd for a in axes)) if nd else ()
+    keep = [d for d in range(nd) if d not in axes]
+    n = int(np.prod([shape[a] for a in axes]))
+    y = reshape(transpose(x, axes + tuple(keep)), (n, *(shape[d] for d in keep))) if nd else reshape(x, (1,))
+    if n == 0:  # the empty product
+        y = np.ones((1,) + shape_of(y)[1:])
+    while shape_of(y)[0] > 1:
+        n, h = shape_of(y)[0], shape_of(y)[0] // 2
+        pairs = getitem_p(y, index=(slice(0, h),)) * getitem_p(y, index=(slice(h, 2 * h),))
+        y = pairs if n == 2 * h else concatenate([pairs, getitem_p(y, index=(slice(2 * h, n),))])
+    y = getitem_p(y, index=0)
+    if keepdims:
+        y = reshape(y, tuple(1 if d in axes else shape[d] for d in range(nd)))
+    return y
+
+
+def concatenate(xs, axis=0):
+    """Join arrays along an existing axis, like `jnp.concatenate`."""
+    return concatenate_p(*xs, axis=axis)
+
+
+def clip(x, min=None, max=None):
+    """`x` limited to [min, max], like `jnp.clip`: maximum, then minimum
+    (so at a bound the derivative is split 1/2, as JAX's)."""
+    if min is not None:
+        x = maximum(min, x)
+    if max is not None:
+        x = minimum(max, x)
+    return x
+
+
+def stop_gradient(x):
+    """`x` unchanged, with derivative zero in every mode, like `jax.lax.stop_gradient`
+    (lists, tuples and dicts of values too)."""
+    from .core import tree_flatten, tree_unflatten
+
+    leaves, treedef = tree_flatten(x)
+    return tree_unflatten(treedef, [stop_gradient_p(v) for v in leaves])
+
+
+Tracer.max = amax
+Tracer.min = amin
+Tracer.prod = prod
