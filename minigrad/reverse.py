@@ -53,16 +53,17 @@ class VJPTrace(Trace):
         self.n_inputs = n_inputs
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> TapeTracer:
-        primals = []
+        primals = [*args]
         parents = []
         nested = False  # does a lower-level trace follow any input?
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if type(a) is TapeTracer and a.trace is self:
                 parents.append((i, a.index))
-                a = a.primal
-            if isinstance(a, Tracer):
+                primals[i] = a = a.primal
+            if type(a) is not float and isinstance(a, Tracer):  # floats first: the scalar hot path
                 nested = True
-            primals.append(a)
+            i += 1
         ans = bind(prim, primals, params) if nested else prim.impl(*primals, **params)
         tape = self.tape
         tape.append((prim, tuple(primals), params, ans, tuple(parents)))  # tuples: less for the gc
@@ -116,7 +117,7 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
             a = adjoint[j]
             if a is None:
                 adjoint[j] = ct
-            elif j in owned and type(ct) is np.ndarray and ct.shape == a.shape and ct.dtype == a.dtype:
+            elif type(ct) is np.ndarray and j in owned and ct.shape == a.shape and ct.dtype == a.dtype:
                 a += ct  # an array this sweep made itself: safe to add into in place
             else:
                 a = adjoint[j] = a + ct
