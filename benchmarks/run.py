@@ -3,9 +3,11 @@
     python -m benchmarks.run [--out DIR] [--repeats N] [--only TEXT]
 
 Before timing, each engine's value and gradient are compared with minigrad's: a
-fast wrong answer is reported as a failure, not timed. Times are medians over
-repeated runs after a warm-up, taken round-robin across engines so that the
-machine's noise falls on all of them alike.
+fast wrong answer is reported as a failure, not timed. Then, with the garbage
+collector on, each engine's call is timed together with a `gc.collect()` after it
+(each engine pays for freeing its own reference cycles), minus the cost of an
+empty collection measured in the same run (charged to no one). Engines take turns
+in rounds; the ratios to minigrad are taken within each round, then their median.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import statistics
@@ -27,6 +30,8 @@ from .workloads import WORKLOADS, Workload
 
 REFERENCE = "minigrad"
 BASELINE = "plain (value only)"
+BATCH_FACTOR, MAX_CALLS = 5, 100  # see `_calls_per_batch`
+NOISE_FACTOR = 3  # a net time below this many times the empty collection's scatter is not reported
 TARGETS = {  # (workload prefix, engine): the highest minigrad/engine time ratio aimed for
     ("scalar MLP", "micrograd"): 0.5,
     ("array MLP", "autograd"): 0.8,
@@ -60,27 +65,84 @@ def check(runners: dict[str, Runner]) -> dict[str, str]:
     return failures
 
 
-def measure(runners: dict[str, Runner], repeats: int) -> dict[str, float]:
-    """Median seconds per call of each runner, timed round-robin.
-
-    A call's time includes freeing what it allocated: the `gc.collect()` inside the
-    timed region frees reference cycles (micrograd's graph is made of them) that
-    would otherwise be freed, untimed, before the next call. Objects that existed
-    before timing are frozen, so that collection does not walk them.
-    """
-    times: dict[str, list[float]] = {name: [] for name in runners}
+def _timed(run: Runner, calls: int) -> tuple[float, float]:
+    """Seconds for `calls` calls of `run`, and for the `gc.collect()` right after
+    them that frees the reference cycles they left behind (micrograd's graph is
+    made of them; a cycle left by one call may also be freed by an automatic
+    collection during the next call of the same engine)."""
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        run()
+    t1 = time.perf_counter()
     gc.collect()
-    gc.freeze()
-    try:
-        for _ in range(repeats):
-            for name, run in runners.items():
-                t0 = time.perf_counter()
-                run()
-                gc.collect()
-                times[name].append(time.perf_counter() - t0)
-    finally:
-        gc.unfreeze()
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return t1 - t0, time.perf_counter() - t1
+
+
+def _empty_collection() -> float:
+    """Seconds for a `gc.collect()` that finds no garbage: the walk over the
+    process's live objects, which every collection pays and no engine caused."""
+    gc.collect()
+    t0 = time.perf_counter()
+    gc.collect()
+    return time.perf_counter() - t0
+
+
+def _calls_per_batch(run: Runner) -> int:
+    """Calls timed together before one `gc.collect()`: enough that their time is
+    BATCH_FACTOR times an empty collection's, so that subtracting the collection's
+    cost (and its scatter, shared among the calls) leaves a resolved figure."""
+    t0 = time.perf_counter()
+    run()
+    one = time.perf_counter() - t0
+    return max(1, min(MAX_CALLS, math.ceil(BATCH_FACTOR * _empty_collection() / one)))
+
+
+def measure(runners: dict[str, Runner], repeats: int) -> dict[str, dict[str, float]]:
+    """Each engine's median net seconds per call, and its median time ratio to minigrad.
+
+    The garbage collector stays on, as users run: automatic collections during a
+    call are charged to it. Each call is followed by a `gc.collect()`, so each
+    engine pays for freeing its own reference cycles and the next one starts clean.
+    The cost of an empty collection (the walk over everything else alive in the
+    process) is measured before and after each round and subtracted, so it is
+    charged to no one. Engines run round-robin in a rotating order, and each
+    round's ratios are taken side by side, so that a shared machine's slow spells
+    fall on all alike. A fast engine is timed in batches of calls followed by one
+    collection (`_calls_per_batch`). `noise_s` is the typical scatter of an empty
+    collection per call: a net time below a few of it is not resolved.
+    """
+    names = list(runners)
+    calls = {name: _calls_per_batch(run) for name, run in runners.items()}
+    net: dict[str, list[float]] = {name: [] for name in names}
+    cycles: dict[str, list[float]] = {name: [] for name in names}
+    ratios: dict[str, list[float]] = {name: [] for name in names}
+    empties = []
+    gc.collect()
+    for r in range(repeats):
+        before = _empty_collection()
+        order = names[r % len(names):] + names[: r % len(names)]
+        times = {name: _timed(runners[name], calls[name]) for name in order}
+        after = _empty_collection()
+        empty = (before + after) / 2
+        empties += [before, after]
+        for name, (run_s, collect_s) in times.items():
+            net[name].append((run_s + collect_s - empty) / calls[name])
+            cycles[name].append((collect_s - empty) / calls[name])
+        for name in names:
+            ratios[name].append(net[REFERENCE][-1] / net[name][-1])
+    empty = statistics.median(empties)
+    noise = statistics.median(abs(e - empty) for e in empties)
+    return {
+        name: {
+            "calls_per_batch": calls[name],
+            "noise_s": noise / calls[name],
+            "median_s": statistics.median(net[name]),
+            "cycles_s": statistics.median(cycles[name]),
+            "ratio": statistics.median(ratios[name]),
+            "empty_collection_s": empty,
+        }
+        for name in names
+    }
 
 
 def bench_workload(w: Workload, repeats: int | None) -> list[dict]:
@@ -92,17 +154,21 @@ def bench_workload(w: Workload, repeats: int | None) -> list[dict]:
     ok = {name: run for name, run in ok.items() if name != REFERENCE} | {REFERENCE: runners[REFERENCE]}
     for run in ok.values():  # a second warm-up call, now that every engine has compiled
         run()
-    medians = measure(ok, repeats or w.repeats)
-    ref = medians[REFERENCE]
+    stats = measure(ok, repeats or w.repeats)
     rows = []
     for name in w.engines:
-        t = medians.get(name)
+        st = stats.get(name, {})
+        resolved = not st or st["median_s"] > NOISE_FACTOR * st["noise_s"]
         rows.append({
             "workload": w.name,
             "engine": name,
-            "median_s": t,
-            "minigrad_over_engine": None if t is None else ref / t,
-            "status": failures.get(name, "ok"),
+            "median_s": st.get("median_s"),
+            "cycles_s": st.get("cycles_s"),
+            "minigrad_over_engine": st.get("ratio") if resolved else None,
+            "empty_collection_s": st.get("empty_collection_s"),
+            "noise_s": st.get("noise_s"),
+            "calls_per_batch": st.get("calls_per_batch"),
+            "status": failures.get(name, "ok" if resolved else "below the noise of an empty gc.collect()"),
         })
     return rows
 
@@ -120,11 +186,14 @@ def targets(rows: list[dict]) -> list[dict]:
 
 def format_table(rows: list[dict], goals: list[dict]) -> str:
     """The table as Markdown."""
-    lines = ["| workload | engine | median (ms) | minigrad / engine | status |", "|---|---|---:|---:|---|"]
+    lines = [
+        "| workload | engine | median (ms) | of which freeing cycles (ms) | minigrad / engine | status |",
+        "|---|---|---:|---:|---:|---|",
+    ]
     for r in rows:
-        t = "" if r["median_s"] is None else f"{1e3 * r['median_s']:.2f}"
+        t, c = ("" if r[k] is None else f"{1e3 * r[k]:.2f}" for k in ("median_s", "cycles_s"))
         ratio = "" if r["minigrad_over_engine"] is None else f"{r['minigrad_over_engine']:.2f}x"
-        lines.append(f"| {r['workload']} | {r['engine']} | {t} | {ratio} | {r['status']} |")
+        lines.append(f"| {r['workload']} | {r['engine']} | {t} | {c} | {ratio} | {r['status']} |")
     lines += ["", "| target | minigrad / engine | this run | met |", "|---|---:|---:|---|"]
     for g in goals:
         ratio = "n/a" if g["ratio"] is None else f"{g['ratio']:.2f}x"
@@ -152,7 +221,7 @@ def plot(rows: list[dict], path: Path) -> None:
                 xs.append(i + (k - (len(engines) - 1) / 2) * width)
                 hs.append(1.0 / r["minigrad_over_engine"])
             elif r is not None:
-                ax.text(i + (k - (len(engines) - 1) / 2) * width, 1.0, "failed", rotation=90,
+                ax.text(i + (k - (len(engines) - 1) / 2) * width, 1.0, "n/a", rotation=90,
                         ha="center", va="bottom", fontsize=8)
         ax.bar(xs, hs, width, label=engine)
     ax.set_yscale("log")
@@ -197,7 +266,12 @@ def main() -> None:
     info = machine()
     (out / "bench.json").write_text(json.dumps({"machine": info, "rows": rows, "targets": goals}, indent=2))
     plot(rows, out / "bench.png")
-    print(f"\nmachine: {info['cpus']} CPUs, {info['cpu']}, Python {info['python']}\n")
+    print(f"\nmachine: {info['cpus']} CPUs, {info['cpu']}, Python {info['python']}")
+    for w in dict.fromkeys(r["workload"] for r in rows):
+        r = next(r for r in rows if r["workload"] == w and r["empty_collection_s"])
+        print(f"empty gc.collect() during {w}: {1e3 * r['empty_collection_s']:.1f} ms, "
+              f"scatter {1e3 * r['noise_s']:.1f} ms (subtracted from every engine)")
+    print()
     print(format_table(rows, goals))
     print(f"\nwrote {out / 'bench.json'} and {out / 'bench.png'}")
 

@@ -103,14 +103,14 @@ SCALAR_ENGINES = ("minigrad", "micrograd", "autograd", "plain (value only)")
 ARRAY_ENGINES = ("minigrad", "autograd", "jax (eager)", "jax (jit)", "plain (value only)")
 
 WORKLOADS = (
-    Workload("scalar MLP (337 params, 20 points)", scalar_mlp, _scalar_mlp_inputs, SCALAR_ENGINES, 7),
+    Workload("scalar MLP (337 params, 20 points)", scalar_mlp, _scalar_mlp_inputs, SCALAR_ENGINES, 9),
     Workload("array MLP (256x64, 64-256-256-1)", array_mlp, _array_mlp_inputs, ARRAY_ENGINES, 15),
     Workload(
         "long elementwise chain (1e6 floats)",
         long_chain,
         lambda: ([np.linspace(-3.0, 3.0, 1_000_000)], None),
         ARRAY_ENGINES,
-        5,
+        9,
     ),
     Workload("deep scalar chain (100,000 ops)", deep_chain, lambda: ([0.5], None), SCALAR_ENGINES, 3),
 )

@@ -72,13 +72,22 @@ def _integer_pow(x, n):
         return _ieee(np.power, x, float(n))
 
 
+FLOAT_PARTIALS: dict = {}
+"""The partial derivative `d` behind each rule `_rule(d)` makes (a float for d = +-1):
+the backward sweep uses it to compute `g * d(ans, *xs)` for Python floats directly,
+without the rule's checks for arrays (the hot path of scalar programs)."""
+
+
 def _rule(d):
     """JVP/VJP rule `lambda t, ans, *xs: t * d(ans, *xs)`, simplified for d = +-1."""
     if d == 1:
-        return lambda t, ans, *xs: t
-    if d == -1:
-        return lambda t, ans, *xs: -t
-    return lambda t, ans, *xs: _times(t, d(ans, *xs), ans, xs)
+        rule = lambda t, ans, *xs: t  # noqa: E731
+    elif d == -1:
+        rule = lambda t, ans, *xs: -t  # noqa: E731
+    else:
+        rule = lambda t, ans, *xs: _times(t, d(ans, *xs), ans, xs)  # noqa: E731
+    FLOAT_PARTIALS[rule] = float(d) if d in (1, -1) else d
+    return rule
 
 
 def _times(t, dv, ans, xs):

@@ -27,7 +27,7 @@ from .core import (
     tree_unflatten,
 )
 from .forward import split_aux, tree_untraced, untraced
-from .primitives import broadcasts_to, unbroadcast, zeros_like
+from .primitives import FLOAT_PARTIALS, broadcasts_to, unbroadcast, zeros_like
 
 
 class TapeTracer(Tracer):
@@ -53,20 +53,34 @@ class VJPTrace(Trace):
         self.n_inputs = n_inputs
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> TapeTracer:
-        primals = []
+        primals = [*args]
         parents = []
         nested = False  # does a lower-level trace follow any input?
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if type(a) is TapeTracer and a.trace is self:
                 parents.append((i, a.index))
-                a = a.primal
-            if isinstance(a, Tracer):
+                primals[i] = a = a.primal
+            if type(a) is not float and isinstance(a, Tracer):  # floats first: the scalar hot path
                 nested = True
-            primals.append(a)
+            i += 1
         ans = bind(prim, primals, params) if nested else prim.impl(*primals, **params)
         tape = self.tape
         tape.append((prim, tuple(primals), params, ans, tuple(parents)))  # tuples: less for the gc
-        return TapeTracer(self, ans, len(tape) - 1 + self.n_inputs)
+        return new_tape_tracer(self, ans, len(tape) - 1 + self.n_inputs)
+
+
+def new_tape_tracer(trace: VJPTrace, primal: Any, index: int) -> TapeTracer:
+    """`TapeTracer(trace, primal, index)` without running `__init__` (one Python call
+    less per recorded operation, the hot path of scalar programs)."""
+    t = _new_object(TapeTracer)
+    t.trace = trace
+    t.primal = primal
+    t.index = index
+    return t
+
+
+_new_object = object.__new__
 
 
 def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
@@ -83,6 +97,7 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
             continue
         adjoint[slot] = None  # free it early: it is not needed again
         prim, primals, params, ans, parents = tape[k]
+        floats = type(g) is float and type(ans) is float
         for i, j in parents:
             try:
                 rule = prim.vjp[i]
@@ -90,7 +105,11 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
                 rule = None
             if rule is None:
                 rule = prim.rule("vjp", i)  # raises a clear error
-            ct = rule(g, ans, *primals, **params)
+            d = FLOAT_PARTIALS.get(rule) if floats else None
+            if d is None:
+                ct = rule(g, ans, *primals, **params)
+            else:  # the same rule on Python floats, in one step: g * d(ans)/d(x_i)
+                ct = g * d if type(d) is float else g * d(ans, *primals)
             x = primals[i]
             if type(ct) is not float or type(x) is not float:
                 if shape_of(ct) != shape_of(x):  # an input that was broadcast
@@ -98,7 +117,7 @@ def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
             a = adjoint[j]
             if a is None:
                 adjoint[j] = ct
-            elif j in owned and type(ct) is np.ndarray and ct.shape == a.shape and ct.dtype == a.dtype:
+            elif type(ct) is np.ndarray and j in owned and ct.shape == a.shape and ct.dtype == a.dtype:
                 a += ct  # an array this sweep made itself: safe to add into in place
             else:
                 a = adjoint[j] = a + ct
