@@ -4,8 +4,8 @@
 
 Prose lines are non-blank lines outside code cells (front matter excluded);
 visible code lines are lines of code cells not tagged hide-input, hide-cell or
-remove-*; glued values count `glue(` calls in cells; asserts count `assert`
-statements in cells.
+remove-*; glued values count `glue(` calls in cells, glue refs the `{glue:...}`
+uses in prose (captions included); asserts count `assert` statements in cells.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def chapter_stats(text: str) -> dict[str, int]:
     if lines and lines[0] == "---":  # jupytext front matter
         end = lines.index("---", 1)
         lines = lines[end + 1 :]
-    stats = dict(prose=0, code=0, hidden_code=0, glued=0, asserts=0)
+    stats = dict(prose=0, code=0, hidden_code=0, glued=0, glue_refs=0, asserts=0)
     in_cell = hidden = in_meta = False
     fence, first = "", False
     for line in lines:
@@ -33,6 +33,7 @@ def chapter_stats(text: str) -> dict[str, int]:
                 in_cell, fence, hidden, first = True, m.group(1), False, True
             elif line.strip():
                 stats["prose"] += 1
+                stats["glue_refs"] += line.count("{glue:")
             continue
         if line.strip() == fence:
             in_cell = in_meta = False
@@ -56,7 +57,7 @@ def chapter_stats(text: str) -> dict[str, int]:
 
 def main(paths: list[str]) -> None:
     paths = paths or sorted(str(p) for p in Path("book").glob("*.md"))
-    cols = ("prose", "code", "hidden_code", "glued", "asserts")
+    cols = ("prose", "code", "hidden_code", "glued", "glue_refs", "asserts")
     print("| chapter | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
     total = dict.fromkeys(cols, 0)
