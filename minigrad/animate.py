@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .graph import Graph, _fmt, _label_spot, layout, record
+from .graph import Graph, _depth_axes, _fmt, _label_spot, layout, record
 
 MODES = ("forward", "reverse")
 # matplotlib's player draws its buttons with Font Awesome loaded from a CDN; plain
@@ -234,15 +234,7 @@ def draw_frame(graph: Graph, frame: Frame, ax: Any, fontsize: float = 10) -> Any
             zorder=3,
             bbox=dict(boxstyle="round,pad=0.35", fc=fc, ec="0.3"),
         )
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.75, max(ys) + 0.75)
-    ax.set_xticks(sorted(set(xs)))
-    ax.set_yticks([])
-    ax.set_xlabel("depth (primitive applications from the inputs)", fontsize=fontsize)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
+    _depth_axes(ax, pos, pad_y=0.75, fontsize=fontsize)
     ax.set_title(frame.title, fontsize=fontsize + 1)
     return ax
 

@@ -245,6 +245,19 @@ def layout(graph: Graph) -> dict[int, tuple[float, float]]:
     return pos
 
 
+def _depth_axes(ax: Any, pos: dict, pad_y: float = 0.7, fontsize: float | None = None) -> None:
+    """Frame a drawn graph: x is the depth of each node (ticks), no y axis."""
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
+    ax.set_xticks(sorted(set(xs)))
+    ax.set_yticks([])
+    ax.set_xlabel("depth (primitive applications from the inputs)", fontsize=fontsize)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+
 def _label_spot(p: tuple[float, float], q: tuple[float, float], placed: list) -> tuple[float, float]:
     """Where to label the edge p -> q: the middle of one of the gaps between columns
     it crosses, the one farthest from the spots already taken."""
@@ -294,14 +307,6 @@ def draw(graph: Graph, ax=None, sweep: str = "forward", edge_labels: bool = True
             placed.append((x, y))
             ax.text(x, y, _fmt(e.cotangent), color=color, fontsize=10, ha="center", va="center", zorder=4,
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
-    ax.set_xticks(sorted(set(xs)))
-    ax.set_yticks([])
-    ax.set_xlabel("depth (primitive applications from the inputs)")
-    for s in ("top", "right", "left"):
-        ax.spines[s].set_visible(False)
+    _depth_axes(ax, pos, pad_y=0.7)
     ax.set_title(title or ("forward sweep: values" if sweep == "forward" else "backward sweep: adjoints"))
     return ax
