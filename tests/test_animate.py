@@ -1,4 +1,4 @@
-"""minigrad.animate and record(tangents=...): frames of the sweeps against hand derivations and JAX."""
+"""minigrad.teaching.animate and record(tangents=...): frames of the sweeps against hand derivations, JAX."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.animate import _graph, sweep_animation, sweep_frames, sweep_html, sweep_strip
-from minigrad.graph import record
+from minigrad.teaching.animate import _graph, sweep_animation, sweep_frames, sweep_html, sweep_strip
+from minigrad.teaching.graph import record
 
 matplotlib.use("Agg")
 jax.config.update("jax_enable_x64", True)

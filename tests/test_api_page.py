@@ -14,9 +14,10 @@ import pytest
 import minigrad
 
 PAGE = Path(__file__).resolve().parent.parent / "book" / "api.md"
-HELPER_MODULES = ["finite_diff", "linear", "graph", "dag", "timing"]
-# `.. autofunction:: minigrad.grad`, `.. py:function:: minigrad.exp(x)`, `.. automodule:: minigrad.linear`
-ENTRY = re.compile(r"^\s*\.\. (?:auto|py:)(function|class|data|module):: minigrad\.(\w+)", re.M)
+HELPER_MODULES = [f"teaching.{m}" for m in ("finite_diff", "linear", "graph", "dag", "timing", "glue")]
+# `.. autofunction:: minigrad.grad`, `.. py:function:: minigrad.exp(x)`,
+# `.. automodule:: minigrad.teaching.linear`
+ENTRY = re.compile(r"^\s*\.\. (?:auto|py:)(function|class|data|module):: minigrad\.([\w.]+)", re.M)
 
 
 def page_entries() -> dict[str, str]:

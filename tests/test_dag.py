@@ -1,4 +1,4 @@
-"""minigrad.dag: the drawing places each node and arrow where it was asked to."""
+"""minigrad.teaching.dag: the drawing places each node and arrow where it was asked to."""
 
 import matplotlib
 
@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from minigrad.dag import draw_dag  # noqa: E402
+from minigrad.teaching.dag import draw_dag  # noqa: E402
 
 POS = {"x1": (0.0, 1.0), "x2": (0.0, 0.0), "y": (2.0, 0.5)}
 EDGES = [("x1", "y", "2"), ("x2", "y", "-1")]

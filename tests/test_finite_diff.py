@@ -1,4 +1,4 @@
-"""minigrad.finite_diff against analytic derivatives and sympy."""
+"""minigrad.teaching.finite_diff against analytic derivatives and sympy."""
 
 import math
 
@@ -8,7 +8,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minigrad.finite_diff import (
+from minigrad.teaching.finite_diff import (
     EPS,
     CallCounter,
     central_difference,

@@ -1,4 +1,4 @@
-"""minigrad.graph: recorded nodes, edges, values and adjoints against hand derivations and JAX."""
+"""minigrad.teaching.graph: recorded nodes, edges, values and adjoints against hand derivations and JAX."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from matplotlib.text import Text
 
 import minigrad as mg
-from minigrad.graph import draw, layout, record, tape_length, tape_nbytes
+from minigrad.teaching.graph import draw, layout, record, tape_length, tape_nbytes
 
 matplotlib.use("Agg")
 

@@ -1,4 +1,4 @@
-"""minigrad.linear: matrices recovered from programs equal the matrices they apply."""
+"""minigrad.teaching.linear: matrices recovered from programs equal the matrices they apply."""
 
 import jax
 import jax.numpy as jnp
@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.finite_diff import CallCounter
-from minigrad.linear import (
+from minigrad.teaching.finite_diff import CallCounter
+from minigrad.teaching.linear import (
     chain_mvp,
     chain_vmp,
     dense_mvp,

@@ -1,12 +1,12 @@
-"""minigrad.timing: medians of batched runs, checked on a fake clock that advances by
+"""minigrad.teaching.timing: medians of batched runs, checked on a fake clock that advances by
 known amounts (no test depends on how busy the machine is)."""
 
 import time
 
 import pytest
 
-from minigrad.finite_diff import CallCounter
-from minigrad.timing import median_ratio, median_seconds
+from minigrad.teaching.finite_diff import CallCounter
+from minigrad.teaching.timing import median_ratio, median_seconds
 
 
 class FakeClock:

@@ -60,9 +60,9 @@ CHROMIUM_FLAGS = [
 ]
 # Calls that always print or display something when they run.
 OUTPUT_CALLS = {"print", "display", "show", "pprint"}
-# The API reference page; its entries: `.. autofunction:: minigrad.grad`, `.. automodule:: minigrad.dag`.
+# The API page; its entries: `.. autofunction:: minigrad.grad`, `.. automodule:: minigrad.teaching.dag`.
 API_PAGE = "book/api"
-API_ENTRY = re.compile(r"^\s*\.\. (?:auto|py:)(function|class|data|module):: (minigrad\.\w+)", re.M)
+API_ENTRY = re.compile(r"^\s*\.\. (?:auto|py:)(function|class|data|module):: (minigrad\.[\w.]+)", re.M)
 
 
 def toc_pages(toc_file: Path) -> list[str]:

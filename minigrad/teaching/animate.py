@@ -1,6 +1,6 @@
 """Animate the forward and backward sweeps over a recorded graph.
 
-`sweep_frames(graph, mode)` turns a graph from `minigrad.graph.record` into a
+`sweep_frames(graph, mode)` turns a graph from `minigrad.teaching.graph.record` into a
 list of `Frame`s (what each node and edge shows at each step; plain data, no
 drawing). `draw_frame` draws one frame, `sweep_animation` makes a matplotlib
 `FuncAnimation` of all of them, `sweep_html` renders it to self-contained

@@ -6,7 +6,7 @@ dual, a vector-matrix product (VMP) `u -> u A`. Feeding basis vectors to the
 MVP gives A's columns, one per call (n calls); feeding them to the VMP gives
 its rows (m calls). Derivatives are such maps
 (JVP = MVP, VJP = VMP), so these helpers work on them too. To count the
-calls, wrap a program in `minigrad.finite_diff.CallCounter`.
+calls, wrap a program in `minigrad.teaching.finite_diff.CallCounter`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .jacobians import basis
+from ..jacobians import basis
 
 
 def _as_vector(y: Any) -> np.ndarray:

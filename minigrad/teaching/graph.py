@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .core import LINEAR, concrete, new_trace, shape_of
-from .primitives import zeros_like
-from .reverse import TapeTracer, VJPTrace, backward
+from ..core import LINEAR, concrete, new_trace, shape_of
+from ..primitives import zeros_like
+from ..reverse import TapeTracer, VJPTrace, backward
 
 
 @dataclass
