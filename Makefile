@@ -83,9 +83,18 @@ browser-test: $(STAMP)
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
 	$(PY) tools/browser_test.py $(HTML)
 
-# Execute every chapter's downloadable .ipynb from the built book with nbclient.
+# Every chapter's downloadable .ipynb from the built book matches its chapter and runs
+# on a reader's bare Python: a fresh venv with only Colab's packages (at the book's
+# pins), where each notebook's first cell installs the rest (minigrad from a clean
+# clone). Results and setup times: _build/reader-notebooks.txt.
+READER_VENV := _build/reader-venv
+COLAB_SET   := numpy|scipy|matplotlib|sympy|jax|jaxlib|ipykernel
 notebooks-test: $(STAMP)
-	BOOK_HTML=$(HTML) $(PY) -m pytest -p no:cacheprovider tests/test_notebooks.py
+	rm -rf $(READER_VENV) && $(PYTHON) -m venv $(READER_VENV)
+	$(READER_VENV)/bin/python -m pip install -q $$(grep -E '^($(COLAB_SET))==' requirements.txt)
+	BOOK_HTML=$(HTML) READER_PYTHON=$(CURDIR)/$(READER_VENV)/bin/python \
+	  $(PY) -m pytest -p no:cacheprovider tests/test_notebooks.py tests/test_reader_notebooks.py
+	@cat _build/reader-notebooks.txt
 
 # `make book` after a change to minigrad/ shows the new code's outputs (a small book in a copy).
 .PHONY: freshness-test
