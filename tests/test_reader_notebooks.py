@@ -3,7 +3,7 @@
 A fresh venv holds only what Colab ships (numpy, scipy, matplotlib, sympy, jax,
 ipykernel). Each chapter's .ipynb from the built book runs there with nbclient,
 its own first cell installing the rest: minigrad from a clean clone of this
-repository (its git URL pointed at the clone with ``file://``, since a reader's
+repository (its git URL pointed at the clone with ``file://localhost``, since a reader's
 URL is the forge's) and, where the chapter needs them, pyhf and iminuit. minigrad
 is uninstalled before each chapter, so every chapter's setup cell is exercised.
 
@@ -97,7 +97,7 @@ def test_chapter_runs_on_a_bare_python(chapter: str, clone: Path, kernels: Kerne
     setup = nb.cells[0]
     assert SETUP_TAG in setup.metadata.get("tags", [])
     assert f"git+{REPO_URL}@" in setup.source
-    setup.source = setup.source.replace(f"git+{REPO_URL}@", f"git+file://{clone}@")
+    setup.source = setup.source.replace(f"git+{REPO_URL}@", f"git+file://localhost{clone}@")  # pip parses file://localhost/...
     monkeypatch.delenv("PYTHONPATH", raising=False)  # the kernel sees only the bare venv
     km = KernelManager(kernel_name="reader", kernel_spec_manager=kernels)
     client = NotebookClient(nb, km=km, timeout=600, resources={"metadata": {"path": str(tmp_path)}})
