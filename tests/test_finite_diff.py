@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from minigrad.teaching.finite_diff import (
     EPS,
     CallCounter,
+    OpCounter,
     central_difference,
     complex_step,
     default_step,
@@ -119,3 +120,25 @@ def test_complex_step_beats_differences_at_tiny_step():
     f, x = np.sin, 1.0
     assert forward_difference(f, x, 1e-20) == 0.0
     assert abs(complex_step(f, x, 1e-20) - math.cos(x)) <= EPS
+
+
+@given(st.integers(0, 20), st.floats(-2.0, 2.0, allow_nan=False))
+@settings(max_examples=30, deadline=None)
+def test_op_counter_counts_each_operation(k, x):
+    # k iterations of x -> x * 0.5 - 3 / (1 + x**2) do 5 operations each (by reading the code).
+    def loop(x):
+        for _ in range(k):
+            x = x * 0.5 - 3 / (1 + x**2)
+        return x
+
+    counter = OpCounter()
+    value = counter.run(loop, x)
+    assert counter.ops == 5 * k
+    assert value == loop(x)  # the same number as the uncounted run
+
+
+def test_op_counter_unwraps_and_keeps_ints_exact():
+    counter = OpCounter()
+    out = counter.run(lambda a, b: (a * b, [-a, 2 - b]), 3**40, 5)
+    assert out == (3**40 * 5, [-(3**40), -3]) and counter.ops == 3
+    assert "ops=3" in repr(counter)
