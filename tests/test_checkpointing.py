@@ -68,7 +68,7 @@ def chain_derivative(x0, coeffs):
 @given(n=st.integers(1, 60), c=st.integers(1, 7))
 @settings(max_examples=60, deadline=None)
 def test_schedule_is_optimal_valid_and_right(n, c):
-    actions = revolve_schedule(n, c)
+    actions = list(revolve_schedule(n, c))
     advances = sum(a == "advance" for a, _ in actions)
     assert advances == fewest_advances(n, c) == revolve_advances(n, c)
     coeffs = np.linspace(0.5, 1.5, n)

@@ -20,7 +20,7 @@ once while being recorded, which is not counted.
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from math import comb
 
 
@@ -81,11 +81,12 @@ def revolve_advances(n: int, c: int) -> int:
     return r * n - comb(c + r, c + 1)
 
 
-def revolve_schedule(n: int, c: int) -> list[tuple[str, int]]:
+def revolve_schedule(n: int, c: int) -> Iterator[tuple[str, int]]:
     """Griewank's binomial schedule for reversing `n` steps with `c` checkpoints.
 
-    Actions, in order, on a "live" state that starts as state 0, held in a
-    checkpoint:
+    An iterator (the schedule is produced as it is used, in memory that grows
+    with `c`, not with its length) of actions, in order, on a "live" state that
+    starts as state 0, held in a checkpoint:
 
     - ("advance", i): run step i unrecorded (live state i -> i + 1);
     - ("store", i): copy the live state i into a checkpoint;
@@ -94,7 +95,7 @@ def revolve_schedule(n: int, c: int) -> list[tuple[str, int]]:
     - ("restore", i): make checkpoint i the live state;
     - ("free", i): drop checkpoint i.
 
-    >>> revolve_schedule(3, 2)
+    >>> list(revolve_schedule(3, 2))
     [('advance', 0), ('store', 1), ('advance', 1), ('reverse', 2), ('restore', 1), \
 ('reverse', 1), ('free', 1), ('restore', 0), ('reverse', 0)]
     >>> actions = revolve_schedule(30, 4)
@@ -102,30 +103,29 @@ def revolve_schedule(n: int, c: int) -> list[tuple[str, int]]:
     True
     """
     _check(n, c)
-    actions: list[tuple[str, int]] = []
+    return _reverse(0, n, c)
 
-    def reverse(i: int, j: int, c: int) -> None:
-        """Reverse steps i .. j - 1; state i is live and held in a checkpoint."""
-        while j - i > 1:
-            r = repetitions(j - i, c)
-            # the right part [m, j) has one checkpoint fewer: at most beta(c - 1, r)
-            # steps. The left part [i, m) is advanced once more here; it takes
-            # at least beta(c, r - 2) steps, so that no repetition is wasted.
-            left = binomial_reach(c, r - 2) if r >= 2 else 1
-            m = max(i + left, j - binomial_reach(c - 1, r))
-            actions.extend(("advance", k) for k in range(i, m))
-            if j - m > 1:
-                actions.append(("store", m))
-                reverse(m, j, c - 1)
-                actions.append(("free", m))
-            else:
-                actions.append(("reverse", m))
-            actions.append(("restore", i))
-            j = m
-        actions.append(("reverse", i))
 
-    reverse(0, n, c)
-    return actions
+def _reverse(i: int, j: int, c: int) -> Iterator[tuple[str, int]]:
+    """Reverse steps i .. j - 1; state i is live and held in a checkpoint."""
+    while j - i > 1:
+        r = repetitions(j - i, c)
+        # the right part [m, j) has one checkpoint fewer: at most beta(c - 1, r)
+        # steps. The left part [i, m) is advanced once more here; it takes
+        # at least beta(c, r - 2) steps, so that no repetition is wasted.
+        left = binomial_reach(c, r - 2) if r >= 2 else 1
+        m = max(i + left, j - binomial_reach(c - 1, r))
+        for k in range(i, m):
+            yield ("advance", k)
+        if j - m > 1:
+            yield ("store", m)
+            yield from _reverse(m, j, c - 1)
+            yield ("free", m)
+        else:
+            yield ("reverse", m)
+        yield ("restore", i)
+        j = m
+    yield ("reverse", i)
 
 
 def _check(n: int, c: int) -> None:
