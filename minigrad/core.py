@@ -1,12 +1,21 @@
 """The tracing machinery: primitives, traces, tracers and `bind`.
 
-A *primitive* is an operation whose derivative rules we know (see
-`primitives.py`). A *trace* is one running transformation (forward mode or
-reverse mode); it wraps the values it follows in *tracers*. Traces are nested:
-each new transformation gets a higher level, and `bind` hands an operation to
-the highest-level trace among its arguments. Lower-level tracers are constants
-to it. That ordering is what keeps nested derivatives apart (no perturbation
-confusion), as in JAX's autodidax.
+This is the core the book builds in "From toy to minigrad", with the same names:
+
+- a `Primitive` is one row of the rule table (`primitives.py`): an operation
+  with its value rule (`impl`) and per-argument JVP and VJP rules;
+- a `Trace` is one running transformation (forward mode, reverse mode, vmap),
+  with a `level`: each new transformation gets the next level up (`new_trace`);
+- a `Tracer` is a value followed by a trace;
+- `bind(prim, args, params)` hands an operation to the highest-level trace among
+  its arguments (lower-level tracers are constants to it), or evaluates it if no
+  argument is traced. That ordering keeps nested derivatives apart (no
+  perturbation confusion), as in JAX's autodidax.
+
+What the package adds: an error for tracers used after their transformation
+ended (`leaked`), one stack of traces per thread, IEEE arithmetic without
+warnings inside a transformation, pytrees (nested containers of values), the
+accepted input dtypes, and residual declarations (`Primitive.defresiduals`).
 """
 
 from __future__ import annotations
@@ -304,7 +313,8 @@ def shape_of(x: Any) -> tuple:
 
 
 def bind(prim: Primitive, args: tuple, params: dict) -> Any:
-    """Apply `prim`: evaluate it, or hand it to the highest trace among `args`."""
+    """Apply `prim`: evaluate it, or hand it to the highest trace among `args`
+    (after checking that trace is still running: see `leaked`)."""
     top = None
     for a in args:
         if isinstance(a, Tracer):

@@ -63,6 +63,8 @@ class VJPTrace(Trace):
         self.keep_all = keep_all
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> TapeTracer:
+        """Unwrap this trace's tracers, evaluate (through `bind` only if a lower
+        trace follows an input), record the entry, return a tracer of the output."""
         primals = [*args]
         parents = []
         floats = True  # are all inputs Python floats?
