@@ -698,7 +698,8 @@ Tracer.prod = prod
 # Reverse mode keeps only these on its tape; any other input or output is freed
 # once the program is done with it (the tape keeps its shape). Per argument:
 # "ans" (the output) and input positions; () for a rule that needs only shapes.
-# A primitive not listed here keeps all its inputs and its output.
+# A primitive not listed here keeps all its inputs and its output. tanh's rule reads
+# its input (as autograd's), often kept anyway, not its output: less memory.
 for _p, _reads in {
     add: ((), ()),              sub: ((), ()),              neg: ((),),
     mul: (1, 0),                div: (1, ("ans", 1)),       # x*y: y for x, x for y

@@ -128,7 +128,8 @@ def tape_policies(f: Callable, *args: Any) -> list[tuple[str, int, int]]:
     `(primitive, bytes if every value is kept, bytes if only residuals are kept)`.
 
     A value kept by several entries is counted at the first; an input of `f`
-    at the first entry that keeps it. One step of `y = sin(y) exp(-0.1 y y)
+    at the first entry that keeps it. Python floats are kept whole under both
+    designs (the residuals apply to arrays), so use arrays here. One step of `y = sin(y) exp(-0.1 y y)
     + tanh(y)` on 100 floats: `sin` keeps its input, `exp` its output, each
     product its factors (of `-0.1 * y`, the constant), `tanh` its input
     (already kept) and `add` nothing:
