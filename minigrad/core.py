@@ -1,12 +1,21 @@
 """The tracing machinery: primitives, traces, tracers and `bind`.
 
-A *primitive* is an operation whose derivative rules we know (see
-`primitives.py`). A *trace* is one running transformation (forward mode or
-reverse mode); it wraps the values it follows in *tracers*. Traces are nested:
-each new transformation gets a higher level, and `bind` hands an operation to
-the highest-level trace among its arguments. Lower-level tracers are constants
-to it. That ordering is what keeps nested derivatives apart (no perturbation
-confusion), as in JAX's autodidax.
+This is the core the book builds in "From toy to minigrad", with the same names:
+
+- a `Primitive` is one row of the rule table (`primitives.py`): an operation
+  with its value rule (`impl`) and per-argument JVP and VJP rules;
+- a `Trace` is one running transformation (forward mode, reverse mode, vmap),
+  with a `level`: each new transformation gets the next level up (`new_trace`);
+- a `Tracer` is a value followed by a trace;
+- `bind(prim, args, params)` hands an operation to the highest-level trace among
+  its arguments (lower-level tracers are constants to it), or evaluates it if no
+  argument is traced. That ordering keeps nested derivatives apart (no
+  perturbation confusion), as in JAX's autodidax.
+
+What the package adds: an error for tracers used after their transformation
+ended (`leaked`), one stack of traces per thread, IEEE arithmetic without
+warnings inside a transformation, pytrees (nested containers of values), the
+accepted input dtypes, and residual declarations (`Primitive.defresiduals`).
 """
 
 from __future__ import annotations
@@ -56,15 +65,21 @@ class Primitive:
     <primitive cube>
     >>> mg.grad(cube)(2.0), mg.grad(mg.grad(cube))(2.0)
     (12.0, 12.0)
+
+    Reverse mode keeps every input and the output of a primitive on its tape
+    until the backward sweep, unless the primitive declares what its VJP rules
+    read (`defresiduals`): then it keeps only that.
     """
 
-    __slots__ = ("name", "impl", "jvp", "vjp")
+    __slots__ = ("name", "impl", "jvp", "vjp", "residuals", "_plans")
 
     def __init__(self, name: str, impl: Callable, jvp: Any = None, vjp: Any = None):
         self.name = name
         self.impl = impl
         self.jvp = jvp
         self.vjp = vjp
+        self.residuals: Any = None  # what each VJP rule reads; None: everything
+        self._plans: dict[int, tuple[bool, int]] = {}
 
     def defjvp(self, *rules: Callable | None) -> Primitive:
         """Set the JVP rules, one per argument (None: not differentiable),
@@ -73,9 +88,61 @@ class Primitive:
         return self
 
     def defvjp(self, *rules: Callable | None) -> Primitive:
-        """Set the VJP rules, one per argument (None: not differentiable)."""
+        """Set the VJP rules, one per argument (None: not differentiable).
+        Any residual declaration is dropped: new rules may read other values."""
         self.vjp = rules
+        self.residuals, self._plans = None, {}
         return self
+
+    def defresiduals(self, *reads: Any, each: Any = None) -> Primitive:
+        """Declare what each argument's VJP rule reads, so that reverse mode keeps
+        only that on its tape (the *residuals*) instead of every input and the output.
+
+        One entry per argument: a tuple of `"ans"` (the output) and input positions
+        (0, 1, ...), or one of those alone; `()` for a rule that reads only shapes
+        (a value not kept is known by its shape). `each=` gives one entry for every
+        argument, for primitives with any number of them. Without a declaration,
+        or for an argument beyond it, everything is kept.
+
+        >>> square = mg.Primitive("square", lambda x: x * x)
+        >>> square.defvjp(lambda g, y, x: 2.0 * g * x).defresiduals(0)  # x, not y
+        <primitive square>
+        >>> mg.grad(square)(3.0), mg.grad(mg.grad(square))(3.0)
+        (6.0, 2.0)
+        """
+        if (reads == ()) == (each is None):
+            raise TypeError(f"residuals of '{self.name}': give one entry per argument, or each=")
+        entries = [each] if reads == () else list(reads)
+        for r in entries:
+            for v in r if isinstance(r, tuple) else (r,):
+                if v != "ans" and not (type(v) is int and v >= 0):
+                    raise ValueError(
+                        f"residuals of '{self.name}': {v!r} is neither 'ans' nor an input position"
+                    )
+        norm = lambda r: frozenset(r if isinstance(r, tuple) else (r,))  # noqa: E731
+        self.residuals = norm(each) if reads == () else tuple(norm(r) for r in reads)
+        self._plans = {}
+        return self
+
+    def kept(self, traced: int) -> tuple[bool, int]:
+        """What the tape keeps when the arguments in bit mask `traced` are traced:
+        (the output?, bit mask of the inputs), the union of what their VJP rules read."""
+        plan = self._plans.get(traced)
+        if plan is None:
+            reads: set = set()
+            everything = False
+            for i in range(traced.bit_length()):
+                if traced >> i & 1:
+                    if isinstance(self.residuals, frozenset):
+                        reads |= self.residuals
+                    elif i < len(self.residuals):
+                        reads |= self.residuals[i]
+                    else:  # an argument without a declaration
+                        everything = True
+            ints = [v for v in reads if v != "ans"]
+            plan = (True, -1) if everything else ("ans" in reads, sum(1 << v for v in ints))
+            self._plans[traced] = plan
+        return plan
 
     def rule(self, kind: str, i: int) -> Callable:
         """The `kind` ("jvp" or "vjp") rule for argument `i`, or a clear error."""
@@ -246,7 +313,8 @@ def shape_of(x: Any) -> tuple:
 
 
 def bind(prim: Primitive, args: tuple, params: dict) -> Any:
-    """Apply `prim`: evaluate it, or hand it to the highest trace among `args`."""
+    """Apply `prim`: evaluate it, or hand it to the highest trace among `args`
+    (after checking that trace is still running: see `leaked`)."""
     top = None
     for a in args:
         if isinstance(a, Tracer):

@@ -14,8 +14,9 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     """`f(*primals)` and the linear map `f_jvp(*tangents)` = J @ tangents, like `jax.linearize`.
 
     `f` runs once: its primitives are recorded on a tape (the one reverse mode
-    uses), and each call of `f_jvp` replays only their JVP rules, in program
-    order (forward mode), on the new tangents.
+    uses, keeping every value: JVP rules may read any), and each call of
+    `f_jvp` replays only their JVP rules, in program order (forward mode), on
+    the new tangents.
 
     >>> import minigrad as mg
     >>> y, f_jvp = mg.linearize(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)
@@ -25,7 +26,7 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     leaves, in_def = tree_flatten(list(primals))
     leaves = [check_differentiable(x, "primals") for x in leaves]
     n = len(leaves)
-    with new_trace(VJPTrace, n) as trace:
+    with new_trace(VJPTrace, n, True) as trace:  # keep_all: JVP rules may read any value
         out = f(*tree_unflatten(in_def, [TapeTracer(trace, x, i) for i, x in enumerate(leaves)]))
     outs, out_def = tree_flatten(out)
     slots = [o.index if isinstance(o, TapeTracer) and o.trace is trace else None for o in outs]

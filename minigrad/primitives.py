@@ -132,7 +132,7 @@ exp = elementwise("exp", _on(math.exp, np.exp),         lambda a, x: a)
 log = elementwise("log", _on(math.log, np.log),         lambda a, x: divide(1.0, x))
 sin = elementwise("sin", _on(math.sin, np.sin),         lambda a, x: cos(x))
 cos = elementwise("cos", _on(math.cos, np.cos),         lambda a, x: -sin(x))
-tanh = elementwise("tanh", _on(math.tanh, np.tanh),     lambda a, x: 1.0 - a * a)
+tanh = elementwise("tanh", _on(math.tanh, np.tanh),     lambda a, x: 1.0 - tanh(x) ** 2)
 sqrt = elementwise("sqrt", _on(math.sqrt, np.sqrt),     lambda a, x: divide(0.5, a))
 abs = elementwise("abs", _on(math.fabs, np.abs),        lambda a, x: _sign(x))
 pow = elementwise("pow", _on2(math.pow, np.power),       lambda a, x, y: y * pow(x, y - 1.0),
@@ -692,3 +692,26 @@ def stop_gradient(x):
 Tracer.max = amax
 Tracer.min = amin
 Tracer.prod = prod
+
+
+# --- residuals: what each argument's VJP rule reads ------------------------------
+# Reverse mode keeps only these on its tape; any other input or output is freed
+# once the program is done with it (the tape keeps its shape). Per argument:
+# "ans" (the output) and input positions; () for a rule that needs only shapes.
+# A primitive not listed here keeps all its inputs and its output. tanh's rule reads
+# its input (as autograd's), often kept anyway, not its output: less memory.
+for _p, _reads in {
+    add: ((), ()),              sub: ((), ()),              neg: ((),),
+    mul: (1, 0),                div: (1, ("ans", 1)),       # x*y: y for x, x for y
+    exp: ("ans",),              log: (0,),                  sin: (0,),
+    cos: (0,),                  tanh: (0,),                 sqrt: ("ans",),
+    pow: ((0, 1), (0, "ans")),  integer_pow: ((0, 1),),     # (x, n): reads n too
+    maximum: ((0, 1), (0, 1)),  minimum: ((0, 1), (0, 1)),
+    log1p: (0,),                expm1: ("ans",),            sigmoid: ("ans",),
+    sum_p: ((),),               reshape_p: ((),),           transpose_p: ((),),
+    broadcast_to_p: ((),),      getitem_p: ((),),           scatter_add_p: ((),),
+    matmul: ((0, 1), (0, 1)),   where_p: ((), 0, 0),        stop_gradient_p: ((),),
+}.items():
+    _p.defresiduals(*_reads)
+stack_p.defresiduals(each=())
+concatenate_p.defresiduals(each=())

@@ -3,6 +3,13 @@
 The tape is a list in execution order, so the backward sweep is a plain loop
 over it in reverse (no recursive topological sort). Tape entries hold values,
 never tracers, so a recorded program has no reference cycles.
+
+An entry keeps only what the VJP rules of its traced arguments read, the
+*residuals* each primitive declares (`Primitive.defresiduals`): `sin` keeps
+its input, `exp` its output, a product its two factors, a sum nothing. Any
+other value is replaced by a `NotKept` stand-in that knows only its shape, so
+it can be freed as soon as the program no longer uses it. Readers that need
+every value (`linearize`, the graph drawings) record with `keep_all=True`.
 """
 
 from __future__ import annotations
@@ -43,31 +50,98 @@ class TapeTracer(Tracer):
 
 class VJPTrace(Trace):
     """Runs each primitive and appends `(prim, inputs, params, output, parents)`
-    to the tape, where `parents` pairs argument positions with tape slots."""
+    to the tape, where `parents` pairs argument positions with tape slots.
+    Inputs and output not among the primitive's residuals are `NotKept`,
+    unless `keep_all` or all of them are Python floats."""
 
-    __slots__ = ("tape", "n_inputs")
+    __slots__ = ("tape", "n_inputs", "keep_all")
 
-    def __init__(self, level: int, n_inputs: int):
+    def __init__(self, level: int, n_inputs: int, keep_all: bool = False):
         super().__init__(level)
         self.tape: list = []
         self.n_inputs = n_inputs
+        self.keep_all = keep_all
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> TapeTracer:
+        """Unwrap this trace's tracers, evaluate (through `bind` only if a lower
+        trace follows an input), record the entry, return a tracer of the output."""
         primals = [*args]
         parents = []
+        floats = True  # are all inputs Python floats?
         nested = False  # does a lower-level trace follow any input?
         i = 0
         for a in args:
             if type(a) is TapeTracer and a.trace is self:
                 parents.append((i, a.index))
                 primals[i] = a = a.primal
-            if type(a) is not float and isinstance(a, Tracer):  # floats first: the scalar hot path
-                nested = True
+            if type(a) is not float:  # floats first: the scalar hot path
+                floats = False
+                if isinstance(a, Tracer):
+                    nested = True
             i += 1
         ans = bind(prim, primals, params) if nested else prim.impl(*primals, **params)
         tape = self.tape
-        tape.append((prim, tuple(primals), params, ans, tuple(parents)))  # tuples: less for the gc
+        if (floats and type(ans) is float) or self.keep_all or prim.residuals is None:
+            # Python floats are kept: dropping one saves 24 bytes and costs more time
+            tape.append((prim, tuple(primals), params, ans, tuple(parents)))  # tuples: less for the gc
+        else:
+            tape.append(residuals_entry(prim, primals, params, ans, parents))
         return new_tape_tracer(self, ans, len(tape) - 1 + self.n_inputs)
+
+
+def residuals_entry(prim: Primitive, primals: list, params: dict, ans: Any, parents: list) -> tuple:
+    """The tape entry that keeps only the residuals of the traced arguments' VJP
+    rules (so the program's other intermediates can be freed before the sweep)."""
+    keep_ans, keep = prim.kept(sum(1 << i for i, _ in parents))
+    for i in range(len(primals)):
+        if not keep >> i & 1:
+            primals[i] = not_kept(primals[i])
+    return (prim, tuple(primals), params, ans if keep_ans else not_kept(ans), tuple(parents))
+
+
+class NotKept:
+    """What a tape entry holds in place of a value its VJP rules do not read:
+    the value's shape, nothing else (reading more means a wrong residual declaration).
+
+    >>> from minigrad.reverse import NotKept
+    >>> x = NotKept((2, 3))
+    >>> mg.shape_of(x), np.ndim(x), x
+    ((2, 3), 2, <value not kept on the tape, shape (2, 3)>)
+    """
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple):
+        self.shape = shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<value not kept on the tape, shape {self.shape}>"
+
+    def _read(self, *args: Any, **kwargs: Any) -> Any:
+        raise ResidualNotKept
+
+    __array__ = __array_ufunc__ = __float__ = __int__ = __index__ = _read
+    __bool__ = __len__ = __iter__ = __getitem__ = __lt__ = __le__ = __gt__ = __ge__ = _read
+    __eq__ = __ne__ = __neg__ = __abs__ = __add__ = __radd__ = __sub__ = __rsub__ = _read
+    __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = __rpow__ = _read
+    __matmul__ = __rmatmul__ = _read
+    __hash__ = None
+
+
+class ResidualNotKept(Exception):
+    """Raised when a VJP rule reads a value its primitive's residuals do not keep."""
+
+
+_SCALAR = NotKept(())  # one stand-in shared by every Python float not kept
+
+
+def not_kept(x: Any) -> NotKept:
+    """The stand-in for `x` on the tape (the shared one for a Python float)."""
+    return _SCALAR if type(x) is float else NotKept(shape_of(x))
 
 
 def new_tape_tracer(trace: VJPTrace, primal: Any, index: int) -> TapeTracer:
@@ -83,47 +157,73 @@ def new_tape_tracer(trace: VJPTrace, primal: Any, index: int) -> TapeTracer:
 _new_object = object.__new__
 
 
-def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]]) -> list:
+def backward(tape: list, n_inputs: int, seeds: list[tuple[int, Any]], consume: bool = False) -> list:
     """Sweep `tape` backwards from the output cotangents `seeds` (slot, value);
-    return the cotangents of the inputs (None where an input was not used)."""
+    return the cotangents of the inputs (None where an input was not used).
+
+    With `consume=True` the sweep empties `tape` as it goes, so each entry's
+    residuals are freed once used (for a caller that sweeps its tape only once)."""
     adjoint: list = [None] * (n_inputs + len(tape))
-    owned: set[int] = set()  # slots whose adjoint is a fresh array made by `a + ct` below
+    owned: set[int] = set()  # slots whose adjoint is an array this sweep made (see `accumulate`)
     for slot, g in seeds:
-        adjoint[slot] = g if adjoint[slot] is None else adjoint[slot] + g
+        accumulate(adjoint, owned, slot, g)
     for k in range(len(tape) - 1, -1, -1):
+        entry = tape.pop() if consume else tape[k]
         slot = k + n_inputs
         g = adjoint[slot]
         if g is None:
             continue
         adjoint[slot] = None  # free it early: it is not needed again
-        prim, primals, params, ans, parents = tape[k]
-        floats = type(g) is float and type(ans) is float
+        prim, primals, params, ans, parents = entry
         for i, j in parents:
-            try:
-                rule = prim.vjp[i]
-            except (TypeError, IndexError):
-                rule = None
-            if rule is None:
-                rule = prim.rule("vjp", i)  # raises a clear error
-            d = FLOAT_PARTIALS.get(rule) if floats else None
-            if d is None:
-                ct = rule(g, ans, *primals, **params)
-            else:  # the same rule on Python floats, in one step: g * d(ans)/d(x_i)
-                ct = g * d if type(d) is float else g * d(ans, *primals)
-            x = primals[i]
-            if type(ct) is not float or type(x) is not float:
-                if shape_of(ct) != shape_of(x):  # an input that was broadcast
-                    ct = fit_cotangent(ct, x, prim, i)
-            a = adjoint[j]
-            if a is None:
+            ct = cotangent(prim, i, g, ans, primals, params)
+            if adjoint[j] is None:
                 adjoint[j] = ct
-            elif type(ct) is np.ndarray and j in owned and ct.shape == a.shape and ct.dtype == a.dtype:
-                a += ct  # an array this sweep made itself: safe to add into in place
             else:
-                a = adjoint[j] = a + ct
-                if type(a) is np.ndarray:
-                    owned.add(j)
+                accumulate(adjoint, owned, j, ct)
     return adjoint[:n_inputs]
+
+
+def cotangent(prim: Primitive, i: int, g: Any, ans: Any, primals: tuple, params: dict) -> Any:
+    """Argument `i`'s cotangent from the output cotangent `g`: its VJP rule, summed
+    down to the input's shape; on Python floats straight from the partial derivative
+    (`FLOAT_PARTIALS`: two wrapper calls less, the hot path of scalar programs)."""
+    try:
+        rule = prim.vjp[i]
+    except (TypeError, IndexError):
+        rule = None
+    if rule is None:
+        rule = prim.rule("vjp", i)  # raises a clear error
+    d = FLOAT_PARTIALS.get(rule) if type(g) is float else None
+    try:
+        if d is None:
+            ct = rule(g, ans, *primals, **params)
+        else:  # the same rule on Python floats, in one step: g * d(ans)/d(x_i)
+            ct = g * d if type(d) is float else g * d(ans, *primals)
+    except ResidualNotKept:
+        raise ValueError(
+            f"the VJP rule of primitive '{prim.name}' for argument {i} read a value that "
+            f"its residuals do not keep; declare it with {prim.name}.defresiduals(...)"
+        ) from None
+    x = primals[i]
+    if type(ct) is not float or (type(x) is not float and x is not _SCALAR):
+        if shape_of(ct) != shape_of(x):  # an input that was broadcast
+            ct = fit_cotangent(ct, x, prim, i)
+    return ct
+
+
+def accumulate(adjoint: list, owned: set, j: int, ct: Any) -> None:
+    """Add cotangent `ct` to slot `j`'s adjoint; in place when that adjoint is an
+    array this sweep made (`a + ct` below): one array allocation less per extra use."""
+    a = adjoint[j]
+    if a is None:
+        adjoint[j] = ct
+    elif type(ct) is np.ndarray and j in owned and ct.shape == a.shape and ct.dtype == a.dtype:
+        a += ct
+    else:
+        a = adjoint[j] = a + ct
+        if type(a) is np.ndarray:
+            owned.add(j)
 
 
 def fit_cotangent(ct: Any, x: Any, prim: Primitive, i: int) -> Any:
@@ -155,6 +255,12 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     >>> f_vjp(1.0)
     ({'b': 2.0, 'w': 4.0},)
     """
+    return _vjp(f, primals, has_aux, once=False)
+
+
+def _vjp(f: Callable, primals: tuple, has_aux: bool, once: bool) -> tuple:
+    """`vjp`; with `once=True` the returned `f_vjp` may be called only once and
+    frees the tape as it sweeps it (grad's case: a lower peak of memory)."""
     leaves, in_def = tree_flatten(list(primals))
     dtypes = [input_dtype(x) for x in leaves]
     out_dtype = output_dtype(leaves)
@@ -168,6 +274,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     slots = [o.index if type(o) is TapeTracer and o.trace is trace else None for o in out_leaves]
     values = [cast(untraced(o, trace), out_dtype) for o in out_leaves]
     tape, n = trace.tape, len(leaves)
+    calls: list = []
 
     def f_vjp(cotangent: Any) -> tuple:
         ct_leaves, ct_def = tree_flatten(cotangent)
@@ -179,8 +286,12 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                 raise ValueError(f"cotangent of shape {shape_of(c)} for an output of shape {shape_of(v)}")
             if s is not None:
                 seeds.append((s, c))
+        if once:
+            if calls:
+                raise RuntimeError("this f_vjp has freed its tape: it can be called only once")
+            calls.append(1)
         with np.errstate(all="ignore"):  # IEEE inf/nan silently, as JAX
-            cts = backward(tape, n, seeds)
+            cts = backward(tape, n, seeds, consume=once)
         cts = [cast(zeros_like(x) if c is None else c, d) for x, c, d in zip(leaves, cts, dtypes)]
         return tuple(tree_unflatten(in_def, cts))
 
@@ -229,7 +340,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
 
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums = argnums_tuple(argnums, len(args))
-        y, f_vjp, *aux = vjp(with_args(f, args, kwargs, nums), *(args[i] for i in nums), has_aux=has_aux)
+        diff_args = tuple(args[i] for i in nums)
+        y, f_vjp, *aux = _vjp(with_args(f, args, kwargs, nums), diff_args, has_aux, once=True)
         _check_scalar(y)
         grads = f_vjp(cast(1.0, input_dtype(y)))
         g = grads[0] if isinstance(argnums, (int, np.integer)) else grads

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from matplotlib.text import Text
 
 import minigrad as mg
-from minigrad.teaching.graph import draw, layout, record, tape_length, tape_nbytes
+from minigrad.teaching.graph import draw, layout, record, tape_length, tape_nbytes, tape_policies
 
 matplotlib.use("Agg")
 
@@ -100,8 +100,18 @@ def test_tape_length_counts_primitives(n):
 
 
 def test_tape_nbytes_counts_stored_arrays():
-    # sum(x * x) for x of 100 floats keeps x (800 B), x*x (800 B) and the sum (8 B).
-    assert tape_nbytes(lambda x: mg.sum(x * x), np.ones(100)) == 800 + 800 + 8
+    # sum(x * x) for x of 100 floats: the product's rule reads x (800 B), the sum's
+    # only a shape; keeping every value adds x*x (800 B) and the sum (8 B).
+    f = lambda x: mg.sum(x * x)  # noqa: E731
+    assert tape_nbytes(f, np.ones(100)) == 800
+    assert tape_nbytes(f, np.ones(100), keep_all=True) == 800 + 800 + 8
+
+
+def test_tape_policies_by_entry():
+    # exp(2 x) + x on 10 floats: mul(2, x) keeps the constant 2.0 (8 B) and, keeping
+    # everything, x and 2x; exp keeps its output (80 B); add keeps nothing.
+    rows = tape_policies(lambda x: mg.exp(2.0 * x) + x, np.ones(10))
+    assert rows == [("mul", 8 + 80 + 80, 8), ("exp", 80, 80), ("add", 80, 0)]
 
 
 def test_layout_and_draw():
