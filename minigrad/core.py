@@ -125,13 +125,15 @@ class UnexpectedTracerError(RuntimeError):
 
 class Trace:
     """One running transformation; `level` orders nested transformations.
-    `live` is True while its `new_trace` block runs."""
+    `live` is True while its `new_trace` block runs. `subst` (see `substitute`)
+    is what `bind` does with this trace's tracers while the trace is not live."""
 
-    __slots__ = ("level", "live")
+    __slots__ = ("level", "live", "subst")
 
     def __init__(self, level: int):
         self.level = level
         self.live = False
+        self.subst = None
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
@@ -256,8 +258,44 @@ def bind(prim: Primitive, args: tuple, params: dict) -> Any:
     if top is None:
         return prim.impl(*args, **params)
     if not top.live:
-        raise leaked(f"primitive '{prim.name}'")
+        sub = top.subst
+        if sub is None:
+            raise leaked(f"primitive '{prim.name}'")
+        return bind(prim, tuple(sub(a) if isinstance(a, Tracer) and a.trace is top else a for a in args), params)
     return top.process(prim, args, params)
+
+
+class substitute:
+    """Context manager: while it is active, `bind` hands every tracer of `trace`
+    it meets to `fn` and uses what `fn` returns instead; the trace itself
+    processes nothing.
+
+    This is how a custom rule's body meets a transformation that is already
+    running: `checkpoint` collects the traced values its function closes over
+    (`fn` records them and returns their values) and, in the backward sweep,
+    replaces them by the replay's own tracers; `custom_jvp` / `custom_vjp`
+    raise an error naming the closed-over value."""
+
+    __slots__ = ("trace", "fn", "saved")
+
+    def __init__(self, trace: Trace, fn: Callable):
+        self.trace, self.fn = trace, fn
+
+    def __enter__(self) -> Trace:
+        t = self.trace
+        self.saved = (t.live, t.subst)
+        t.live, t.subst = False, self.fn
+        return t
+
+    def __exit__(self, *exc) -> None:
+        self.trace.live, self.trace.subst = self.saved
+
+
+def resolve(x: Any) -> Any:
+    """`x` after the substitutions `bind` would make (see `substitute`)."""
+    while isinstance(x, Tracer) and not x.trace.live and x.trace.subst is not None:
+        x = x.trace.subst(x)
+    return x
 
 
 def leaked(what: str) -> UnexpectedTracerError:
@@ -267,6 +305,9 @@ def leaked(what: str) -> UnexpectedTracerError:
         "afterwards); return the value from the differentiated function instead"
     )
 
+
+_ENDED = float("inf")
+"""The level of a trace whose transformation has ended."""
 
 _state = threading.local()  # each thread nests its own transformations
 
@@ -300,6 +341,7 @@ class new_trace:
     def __exit__(self, *exc) -> None:
         self.errstate.__exit__(*exc)
         self.trace.live = False
+        self.trace.level = _ENDED  # its tracers now win `bind`'s choice of trace: a leak is reported
         stack = trace_stack()
         if stack and stack[-1] is self.trace:
             stack.pop()

@@ -69,6 +69,20 @@ class VJPTrace(Trace):
         tape.append((prim, tuple(primals), params, ans, tuple(parents)))  # tuples: less for the gc
         return new_tape_tracer(self, ans, len(tape) - 1 + self.n_inputs)
 
+    def record(self, prim: Primitive, args: Sequence, ans: Any) -> TapeTracer:
+        """Put `prim` on the tape with its output `ans` computed by the caller
+        (`checkpoint`, `custom_vjp`): outer transformations are not handed `prim`,
+        since `ans` (computed from the values under this trace's tracers) already
+        carries their derivatives."""
+        primals, parents = [], []
+        for i, a in enumerate(args):
+            if type(a) is TapeTracer and a.trace is self:
+                parents.append((i, a.index))
+                a = a.primal
+            primals.append(a)
+        self.tape.append((prim, tuple(primals), {}, ans, tuple(parents)))
+        return new_tape_tracer(self, ans, len(self.tape) - 1 + self.n_inputs)
+
 
 def new_tape_tracer(trace: VJPTrace, primal: Any, index: int) -> TapeTracer:
     """`TapeTracer(trace, primal, index)` without running `__init__` (one Python call
