@@ -334,7 +334,7 @@ batch_rules: dict[Primitive, Callable] = {
 }
 """One batching rule per primitive; primitives missing here run in a loop."""
 for _p in (P.add, P.sub, P.mul, P.div, P.neg, P.exp, P.log, P.sin, P.cos, P.tanh, P.sqrt,
-           P.abs, P.pow, P.integer_pow, P.maximum, P.minimum, P.log1p, P.expm1, P.sigmoid,
+           P.abs, P.pow, P.integer_pow, P.maximum, P.minimum, P.log1p, P.expm1, P.sigmoid, P.softplus,
            P.stop_gradient_p, P.where_p):
     batch_rules[_p] = elementwise_rule(_p)
 for _p in (P.sum_p, P.logsumexp_p, P.max_p, P.min_p):

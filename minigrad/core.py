@@ -255,6 +255,8 @@ def bind(prim: Primitive, args: tuple, params: dict) -> Any:
             t = a.trace
             if top is None or t.level > top.level:
                 top = t
+        elif type(a) is not float and is_complex(a):
+            raise complex_error(a, prim.name)
     if top is None:
         return prim.impl(*args, **params)
     if not top.live:
@@ -296,6 +298,22 @@ def resolve(x: Any) -> Any:
     while isinstance(x, Tracer) and not x.trace.live and x.trace.subst is not None:
         x = x.trace.subst(x)
     return x
+
+
+def is_complex(a: Any) -> bool:
+    """Is `a` a complex number or an array (or list) of them?"""
+    if type(a) is np.ndarray:
+        return a.dtype.kind == "c"
+    return type(a) is complex or isinstance(a, np.complexfloating) or (
+        isinstance(a, (list, tuple)) and np.iscomplexobj(a))
+
+
+def complex_error(v: Any, where: str = "") -> TypeError:
+    at = f" (an input of '{where}')" if where else ""
+    return TypeError(
+        f"minigrad differentiates real-valued functions only: got the complex value(s) {v!r}{at}; "
+        "split them into real and imaginary parts (JAX supports complex numbers, minigrad does not)"
+    )
 
 
 def leaked(what: str) -> UnexpectedTracerError:

@@ -16,7 +16,7 @@ import operator
 
 import numpy as np
 
-from .core import LINEAR, EachArg, Primitive, Tracer, bind, concrete, shape_of
+from .core import LINEAR, EachArg, Primitive, Tracer, bind, complex_error, concrete, shape_of
 
 _FLOATS = (float, int)
 
@@ -116,7 +116,11 @@ def _max(x, y):
 
 def _scalar(v):
     """Turn numpy 0-d results into Python floats."""
-    return float(v) if np.ndim(v) == 0 else v
+    if np.ndim(v) == 0:
+        if np.iscomplexobj(v):
+            raise complex_error(v)
+        return float(v)
+    return v
 
 
 # --- elementwise: d(op)/d(input) ---------------------------------------------
@@ -385,12 +389,26 @@ def where(condition, x, y):
 
 
 def dot(x, y):
-    """Matrix or vector product (1-D and 2-D arrays).
+    """`numpy.dot`: a product with a scalar, the matrix or vector product of
+    1-D and 2-D arrays, and for N-D arrays the sum over the last axis of `x` and
+    the second-to-last of `y` (`dot(x, y)[i, j, k, m] = sum(x[i, j, :] * y[k, :, m])`).
 
     >>> mg.dot(np.ones(2), np.array([3.0, 4.0]))
     7.0
+    >>> mg.dot(np.ones((2, 2, 3)), np.ones((2, 3, 4))).shape  # not matmul's (2, 2, 4)
+    (2, 2, 2, 4)
     """
-    return matmul(x, y)
+    xs, ys = shape_of(x), shape_of(y)
+    if not xs or not ys:
+        return x * y
+    if len(xs) <= 2 and len(ys) <= 2 or len(ys) == 1:
+        return matmul(x, y)
+    if xs[-1] != ys[-2]:
+        raise ValueError(f"dot: shapes {xs} and {ys} are not aligned ({xs[-1]} != {ys[-2]})")
+    n = len(ys)
+    y2 = reshape(transpose(y, (n - 2, *range(n - 2), n - 1)), (ys[-2], -1))
+    out = matmul(reshape(x, (-1, xs[-1])), y2)
+    return reshape(out, xs[:-1] + ys[:-2] + ys[-1:])
 
 
 def zeros_like(x):
@@ -522,12 +540,20 @@ def _sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _softplus(x):
+    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), without overflow (numpy's logaddexp(x, 0))."""
+    if type(x) is float:
+        return (x if x > 0.0 else 0.0) + math.log1p(math.exp(-math.fabs(x))) if x == x else x
+    return np.logaddexp(x, 0.0)
+
+
 # name                 value rule                        partial derivative(s)
 minimum = elementwise("minimum", _on2(_min, np.minimum),  lambda a, x, y: _split(y, x),
                                                         lambda a, x, y: _split(x, y))
 log1p = elementwise("log1p", _on(math.log1p, np.log1p), lambda a, x: div(1.0, 1.0 + x))
 expm1 = elementwise("expm1", _on(math.expm1, np.expm1), lambda a, x: a + 1.0)
-sigmoid = elementwise("sigmoid", _sigmoid,              lambda a, x: a * (1.0 - a))
+sigmoid = elementwise("sigmoid", _sigmoid,              lambda a, x: a * sigmoid(-x))  # not 1 - a: 0 at x > 37
+softplus = elementwise("softplus", _softplus,           lambda a, x: sigmoid(x))
 stop_gradient_p = Primitive("stop_gradient", lambda x: x,
                             jvp=(lambda t, ans, x: zeros_like(ans),),   # exactly 0, even for t = inf
                             vjp=(lambda g, ans, x: zeros_like(x),))
@@ -550,8 +576,17 @@ def _tie_weights(x, ans, axis, keepdims):
 
 
 def _softmax(x, ans, axis, keepdims):
-    """d logsumexp/dx = exp(x - logsumexp(x)), written with minigrad's operations."""
-    return exp(x - _keep_axes(ans, shape_of(x), axis, keepdims))
+    """d logsumexp/dx = exp(x - m) / sum(exp(x - m)), m the max of x (held constant):
+    from the shifted inputs, not from the rounded output (exp(x - ans) is 0.500016
+    instead of 1/2 at x = [1e12, 1e12], and 1 at [1e300, 1e300])."""
+    v = concrete(x)
+    if isinstance(v, (float, np.ndarray, np.generic)):
+        m = np.max(v, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0.0)
+    else:  # under vmap: no values to look at here, the max as a (constant) operation
+        m = stop_gradient_p(max_p(x, axis=axis, keepdims=True))
+    e = exp(x - m)
+    return e / sum(e, axis=axis, keepdims=True)
 
 
 def _reduction(name, impl, weights):

@@ -260,6 +260,12 @@ def _check_scalar(y: Any) -> None:
             f"grad requires a scalar output, got {what}; use jacrev/jacfwd for "
             "a Jacobian, or vjp for a vector-Jacobian product"
         )
+    kind = np.result_type(y).kind
+    if kind in "biu":
+        raise TypeError(
+            f"grad requires real-valued (float) outputs, got {np.result_type(y)} {y!r} (as in JAX); "
+            "a bool or integer output has no derivative"
+        )
     if np.iscomplexobj(y):
         raise TypeError(
             f"grad requires real-valued outputs, got {np.result_type(y)} (as in JAX); "

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def show(v) -> str:
+    if isinstance(v, str):
+        return v
     if isinstance(v, dict):
         return "{" + ", ".join(f"{k}: {show(v[k])}" for k in sorted(v)) + "}"
     if isinstance(v, (tuple, list)):
