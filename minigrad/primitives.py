@@ -485,9 +485,87 @@ _USER_FUNCTIONS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "maximum",
 
 
 def _getitem(x, index):
+    items = index if type(index) is tuple else (index,)
+    if any(isinstance(i, Tracer) and _no_values(i) for i in items):  # an index batched by vmap
+        return gather(x, index)
     if isinstance(index, Tracer):
         index = concrete(index)
+    elif type(index) is tuple and any(isinstance(i, Tracer) for i in index):
+        index = tuple(concrete(i) for i in index)
     return getitem_p(x, index=index)
+
+
+def _no_values(x):
+    """Is `x` a value whose concrete values are not at hand (a batch under vmap)?"""
+    return not isinstance(concrete(x), (float, int, np.ndarray, np.generic, list))
+
+
+class _Slot:
+    """Where an index array goes in a `gather` template."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<index argument>"
+
+
+_SLOT = _Slot()
+
+
+def _template(index):
+    """(template, index arrays): the index with each array (or traced index) taken out."""
+    items = index if type(index) is tuple else (index,)
+    template, arrays = [], []
+    for i in items:
+        if isinstance(i, Tracer) or isinstance(i, (list, np.ndarray)) and np.ndim(i) > 0:
+            if not isinstance(i, Tracer) and np.asarray(i).dtype == bool:
+                nz = np.nonzero(i)
+                template += [_SLOT] * len(nz)
+                arrays += list(nz)
+                continue
+            template.append(_SLOT)
+            arrays.append(i if isinstance(i, Tracer) else np.asarray(i))
+        else:
+            template.append(i)
+    return tuple(template), arrays
+
+
+def _fill(template, arrays):
+    it = iter(arrays)
+    return tuple(next(it) if t is _SLOT else t for t in template)
+
+
+def gather(x, index):
+    """`x[index]` where index arrays are arguments (they may be batched by vmap)."""
+    template, arrays = _template(index)
+    return gather_p(x, *arrays, template=template)
+
+
+class _FirstOnly:
+    """Rules for argument 0 only (the index arguments have no derivative)."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __getitem__(self, i):
+        return self.rule if i == 0 else None
+
+
+gather_p = Primitive(
+    "gather",
+    lambda x, *ix, template: _scalar(np.asarray(x)[_fill(template, ix)]),
+    jvp=_FirstOnly(lambda t, ans, x, *ix, template: gather_p(t, *ix, template=template)),
+    vjp=_FirstOnly(lambda g, ans, x, *ix, template:
+                   scatter_p(g, *ix, template=template, shape=shape_of(x))),
+)
+scatter_p = Primitive(  # zeros(shape) with g added at the index: the transpose of gather
+    "scatter",
+    lambda g, *ix, template, shape: _scatter_add(g, _fill(template, ix), shape),
+    jvp=_FirstOnly(lambda t, ans, g, *ix, template, shape: scatter_p(t, *ix, template=template, shape=shape)),
+    vjp=_FirstOnly(lambda c, ans, g, *ix, template, shape: gather_p(c, *ix, template=template)),
+)
 
 
 _NO_PARAMS: dict = {}
