@@ -287,10 +287,26 @@ class substitute:
         t = self.trace
         self.saved = (t.live, t.subst)
         t.live, t.subst = False, self.fn
+        active_substitutions().append(self)
         return t
 
     def __exit__(self, *exc) -> None:
         self.trace.live, self.trace.subst = self.saved
+        stack = active_substitutions()
+        if stack and stack[-1] is self:
+            stack.pop()
+        else:
+            stack.remove(self)
+
+
+def active_substitutions() -> list[substitute]:
+    """This thread's active `substitute` blocks, innermost last (a rule that runs
+    later, such as checkpoint's replay, enters the ones active when it was made)."""
+    try:
+        return _state.substitutions
+    except AttributeError:
+        _state.substitutions = []
+        return _state.substitutions
 
 
 def resolve(x: Any) -> Any:

@@ -28,6 +28,7 @@ say nothing about it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from .core import (
     Trace,
     Tracer,
     UnexpectedTracerError,
+    active_substitutions,
     bind,
     concrete,
     leaked,
@@ -517,6 +519,7 @@ def _checkpoint_record(fun, name, trace: VJPTrace, static, leaves, treedef, nums
             captured.append(c)
         return c.primal
 
+    outer = [(s.trace, s.fn) for s in active_substitutions()]  # e.g. the replay of an enclosing checkpoint
     with substitute(trace, capture):
         out = fun(*_merge(static, tree_unflatten(treedef, inner), nums))
     outs, out_def = tree_flatten(out)
@@ -533,9 +536,13 @@ def _checkpoint_record(fun, name, trace: VJPTrace, static, leaves, treedef, nums
             except KeyError:
                 raise leaked(f"checkpoint of '{name}'") from None
 
-        with substitute(trace, swap):
+        with contextlib.ExitStack() as stack:
+            for t, fn in outer:
+                stack.enter_context(substitute(t, fn))
+            stack.enter_context(substitute(trace, swap))
             res = fun(*_merge(static, tree_unflatten(treedef, list(vals[:n])), nums))
-        return [table.get(id(o), o) if isinstance(o, Tracer) and o.trace is trace else o
+        # an output that is a closed-over value returned as it is: not on this entry (see `entry`)
+        return [table.get(id(o), o.primal) if isinstance(o, Tracer) and o.trace is trace else o
                 for o in tree_flatten(res)[0]]
 
     cache: list = [None, None]  # (g, cotangents) of the last backward step
