@@ -72,12 +72,25 @@ def _merge(static: tuple, diff: Sequence, nondiff: tuple[int, ...]) -> list:
     return [next(s) if i in nondiff else next(d) for i in range(len(static) + len(diff))]
 
 
+@functools.lru_cache(maxsize=256)
+def _signature(fun: Callable) -> inspect.Signature | None:
+    try:
+        return inspect.signature(fun)
+    except (TypeError, ValueError):  # a builtin without one
+        return None
+
+
 def _positional(fun: Callable, args: tuple, kwargs: dict, name: str) -> tuple:
     """`args` and `kwargs` as positional arguments of `fun` (defaults filled in), as JAX does."""
-    if not kwargs:
+    try:
+        sig = _signature(fun)
+    except TypeError:  # unhashable callable
+        sig = inspect.signature(fun)
+    if sig is None or not any(p.default is not p.empty for p in sig.parameters.values()) and not kwargs:
+        if kwargs:
+            raise TypeError(f"'{name}' called with keyword arguments, but its signature is unknown")
         return args
     try:
-        sig = inspect.signature(fun)
         bound = sig.bind(*args, **kwargs)
     except (TypeError, ValueError) as e:
         raise TypeError(f"'{name}' called with keyword arguments {sorted(kwargs)}: {e}") from None
