@@ -250,6 +250,8 @@ def _scatter_add(g, index, shape):
     size = int(np.prod(shape))
     flat = np.arange(size).reshape(shape)[index]
     g = np.broadcast_to(g, np.shape(flat))
+    if flat.size == 0:  # nothing selected (np.bincount would give integers)
+        return _scalar(np.zeros(shape))
     return _scalar(np.bincount(np.ravel(flat), weights=np.ravel(g), minlength=size).reshape(shape))
 
 
