@@ -299,7 +299,8 @@ def _batched_gather(size: int, ix: list, dix: list, template: tuple, rank: int) 
     S = np.broadcast_shapes(*pe_shapes)
     arrays = [np.arange(size).reshape((size,) + (1,) * len(S))]
     for a, d, pe in zip(ix, dix, pe_shapes):
-        arrays.append(a if d is None else P.reshape(moveaxis(a, d, 0), (size,) + (1,) * (len(S) - len(pe)) + pe))
+        pad = (1,) * (len(S) - len(pe))
+        arrays.append(a if d is None else P.reshape(moveaxis(a, d, 0), (size, *pad, *pe)))
     adv = sorted(set(slots) | {k for k, t in enumerate(template)
                                if isinstance(t, (int, np.integer)) and not isinstance(t, bool)})
     perm = None

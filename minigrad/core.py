@@ -263,7 +263,8 @@ def bind(prim: Primitive, args: tuple, params: dict) -> Any:
         sub = top.subst
         if sub is None:
             raise leaked(f"primitive '{prim.name}'")
-        return bind(prim, tuple(sub(a) if isinstance(a, Tracer) and a.trace is top else a for a in args), params)
+        args = tuple(sub(a) if isinstance(a, Tracer) and a.trace is top else a for a in args)
+        return bind(prim, args, params)
     return top.process(prim, args, params)
 
 

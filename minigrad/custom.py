@@ -224,7 +224,8 @@ class custom_jvp:
         def jvp(*rest):
             *static, primals, tangents = rest
             if len(rules) != len(primals):
-                raise TypeError(f"defjvps of '{self.name}' got {len(rules)} rules for {len(primals)} arguments")
+                raise TypeError(f"defjvps of '{self.name}' got {len(rules)} rules "
+                                f"for {len(primals)} arguments")
             ans = self(*_merge(tuple(static), primals, self.nondiff_argnums))
             out = None
             for rule, t in zip(rules, tangents):
@@ -574,8 +575,8 @@ def _checkpoint_record(fun, name, trace: VJPTrace, static, leaves, treedef, nums
     def entry(k, o):
         if isinstance(o, Tracer) and o.trace is trace:  # a closed-over value returned as it is
             return o
-        p = Primitive(f"checkpoint({name})", None,
-                      jvp=EachArg(functools.partial(jvp_rule, k)), vjp=EachArg(functools.partial(vjp_rule, k)))
+        jvp_k, vjp_k = functools.partial(jvp_rule, k), functools.partial(vjp_rule, k)
+        p = Primitive(f"checkpoint({name})", None, jvp=EachArg(jvp_k), vjp=EachArg(vjp_k))
         return trace.record(p, args, o)
 
     return tree_unflatten(out_def, [entry(k, o) for k, o in enumerate(outs)])

@@ -72,7 +72,8 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                 dot = fit_tangent(dot, ans, prim)
             dots[n + k] = dot
         return tree_unflatten(out_def, [
-            cast(zeros_like(v) if s is None or dots[s] is None else dots[s], dtype) for v, s in zip(values, slots)
+            cast(zeros_like(v) if s is None or dots[s] is None
+                 else dots[s], dtype) for v, s in zip(values, slots)
         ])
 
     result = tree_unflatten(out_def, values), f_jvp

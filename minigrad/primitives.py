@@ -632,7 +632,7 @@ minimum = elementwise("minimum", _on2(_min, np.minimum),  lambda a, x, y: _split
                                                         lambda a, x, y: _split(x, y))
 log1p = elementwise("log1p", _on(math.log1p, np.log1p), lambda a, x: div(1.0, 1.0 + x))
 expm1 = elementwise("expm1", _on(math.expm1, np.expm1), lambda a, x: a + 1.0)
-sigmoid = elementwise("sigmoid", _sigmoid,              lambda a, x: a * sigmoid(-x))  # not 1 - a: 0 at x > 37
+sigmoid = elementwise("sigmoid", _sigmoid,              lambda a, x: a * sigmoid(-x))  # 1 - a: 0 at x > 37
 softplus = elementwise("softplus", _softplus,           lambda a, x: sigmoid(x))
 stop_gradient_p = Primitive("stop_gradient", lambda x: x,
                             jvp=(lambda t, ans, x: zeros_like(ans),),   # exactly 0, even for t = inf

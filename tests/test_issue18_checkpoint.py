@@ -80,29 +80,46 @@ FUNCS = {f.__name__: f for f in (scale, layers, intermediate, nested, pair, retu
 
 TRANSFORMS = {  # name: (minigrad, jax) transformation of f(w, x)
     "grad": (lambda f: mg.grad(f, (0, 1)), lambda f: jax.grad(f, (0, 1))),
-    "grad-grad": (lambda f: mg.grad(lambda w, x: mg.grad(f, 1)(w, x).sum(), (0, 1)),
-                  lambda f: jax.grad(lambda w, x: jax.grad(f, 1)(w, x).sum(), (0, 1))),
+    "grad-grad": (
+        lambda f: mg.grad(lambda w, x: mg.grad(f, 1)(w, x).sum(), (0, 1)),
+        lambda f: jax.grad(lambda w, x: jax.grad(f, 1)(w, x).sum(), (0, 1)),
+    ),
     "jacfwd-grad": (lambda f: mg.jacfwd(mg.grad(f, 1), 0), lambda f: jax.jacfwd(jax.grad(f, 1), 0)),
-    "jvp": (lambda f: lambda w, x: mg.jvp(f, (w, x), (1.0, np.ones_like(x))),
-            lambda f: lambda w, x: jax.jvp(f, (w, x), (1.0, jnp.ones_like(x)))),
-    "linearize": (lambda f: lambda w, x: mg.linearize(f, w, x)[1](0.5, np.ones_like(x)),
-                  lambda f: lambda w, x: jax.linearize(f, w, x)[1](0.5, jnp.ones_like(x))),
-    "vmap-grad": (lambda f: lambda w, x: mg.vmap(mg.grad(f, (0, 1)), (0, None))(w * np.arange(1.0, 3.0), x),
-                  lambda f: lambda w, x: jax.vmap(jax.grad(f, (0, 1)), (0, None))(w * jnp.arange(1.0, 3.0), x)),
-    "grad-vmap": (lambda f: mg.grad(lambda w, x: mg.sum(mg.vmap(lambda v: f(w, v))(mg.stack([x, 2.0 * x]))), (0, 1)),
-                  lambda f: jax.grad(lambda w, x: jnp.sum(jax.vmap(lambda v: f(w, v))(jnp.stack([x, 2.0 * x]))),
-                                     (0, 1))),
+    "jvp": (
+        lambda f: lambda w, x: mg.jvp(f, (w, x), (1.0, np.ones_like(x))),
+        lambda f: lambda w, x: jax.jvp(f, (w, x), (1.0, jnp.ones_like(x))),
+    ),
+    "linearize": (
+        lambda f: lambda w, x: mg.linearize(f, w, x)[1](0.5, np.ones_like(x)),
+        lambda f: lambda w, x: jax.linearize(f, w, x)[1](0.5, jnp.ones_like(x)),
+    ),
+    "vmap-grad": (
+        lambda f: lambda w, x: mg.vmap(mg.grad(f, (0, 1)), (0, None))(w * np.arange(1.0, 3.0), x),
+        lambda f: lambda w, x: jax.vmap(jax.grad(f, (0, 1)), (0, None))(w * np.arange(1.0, 3.0), x),
+    ),
+    "grad-vmap": (
+        lambda f: mg.grad(lambda w, x: mg.sum(mg.vmap(lambda v: f(w, v))(mg.stack([x, 2 * x]))), (0, 1)),
+        lambda f: jax.grad(lambda w, x: jnp.sum(jax.vmap(lambda v: f(w, v))(jnp.stack([x, 2 * x]))), (0, 1)),
+    ),
 }
 
 
 @settings(max_examples=4)
 @given(w=floats, x=vec3)
 def test_closures_under_checkpoint_agree_with_no_checkpoint_and_jax(w, x):
-    for fname, make in FUNCS.items():
-        for tname, (mg_t, j_t) in TRANSFORMS.items():
+    for make in FUNCS.values():
+        for mg_t, j_t in TRANSFORMS.values():
             got = mg_t(make(MG))(w, x)
             same(got, mg_t(make(PLAIN))(w, x), rtol=1e-12, atol=1e-12)
             same(got, j_t(make(JX))(w, x), rtol=1e-10, atol=1e-12)
+
+
+def test_every_function_and_mode_at_one_point():
+    """The same check at one point, without hypothesis (quick to fail: tools/mutants.py uses it)."""
+    w, x = 0.7, np.array([0.1, -0.4, 1.3])
+    for make in FUNCS.values():
+        for mg_t, _ in TRANSFORMS.values():
+            same(mg_t(make(MG))(w, x), mg_t(make(PLAIN))(w, x), rtol=1e-12, atol=1e-12)
 
 
 def test_issue_cases():
@@ -136,7 +153,8 @@ def test_checkpoint_keeps_the_tape_short_with_closures(W, x):
     with new_trace(VJPTrace, 2) as trace:
         net(TapeTracer(trace, W, 0), TapeTracer(trace, x, 1))
     assert len(trace.tape) == 1
-    same(mg.grad(net, (0, 1))(W, x), jax.grad(lambda W, x: jnp.sum(jnp.tanh(jnp.tanh(W @ x) * 2.0)), (0, 1))(W, x))
+    j_net = lambda W, x: jnp.sum(jnp.tanh(jnp.tanh(W @ x) * 2.0))  # noqa: E731
+    same(mg.grad(net, (0, 1))(W, x), jax.grad(j_net, (0, 1))(W, x))
 
 
 def test_float32_through_checkpoint_and_linearize():

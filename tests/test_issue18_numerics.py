@@ -27,8 +27,12 @@ def test_logsumexp_derivatives_from_shifted_inputs(c, d):
     same(mg.grad(mg.logsumexp)(x), jax.grad(jax.nn.logsumexp)(x), rtol=1e-12, atol=1e-15)
     same(mg.hessian(mg.logsumexp)(x), jax.hessian(jax.nn.logsumexp)(x), rtol=1e-12, atol=1e-15)
     X = np.stack([x, x[::-1]])
-    same(mg.grad(lambda X: mg.sum(mg.logsumexp(X, axis=1) ** 2))(X),
-         jax.grad(lambda X: jnp.sum(jax.nn.logsumexp(X, axis=1) ** 2))(X), rtol=1e-12, atol=1e-15)
+    same(
+        mg.grad(lambda X: mg.sum(mg.logsumexp(X, axis=1) ** 2))(X),
+        jax.grad(lambda X: jnp.sum(jax.nn.logsumexp(X, axis=1) ** 2))(X),
+        rtol=1e-12,
+        atol=1e-15,
+    )
     same(mg.vmap(mg.grad(mg.logsumexp))(X), jax.vmap(jax.grad(jax.nn.logsumexp))(X), rtol=1e-12, atol=1e-15)
 
 
@@ -69,13 +73,15 @@ def test_softplus_and_sigmoid_at_any_magnitude(x):
 
 
 def test_complex_values_are_errors():
-    for run in (lambda: mg.sum(np.array([1 + 2j, 3j])),
-                lambda: mg.sum([1 + 2j, 3j]),
-                lambda: mg.exp(np.complex128(1j)),
-                lambda: mg.grad(lambda x: mg.abs(mg.exp(1j * x)))(0.3),
-                lambda: mg.jvp(lambda x: x * (1 + 1j), (1.0,), (1.0,)),
-                lambda: mg.vmap(lambda x: x * 1j)(np.ones(2)),
-                lambda: mg.grad(mg.sin)(np.array(1j))):
+    for run in (
+        lambda: mg.sum(np.array([1 + 2j, 3j])),
+        lambda: mg.sum([1 + 2j, 3j]),
+        lambda: mg.exp(np.complex128(1j)),
+        lambda: mg.grad(lambda x: mg.abs(mg.exp(1j * x)))(0.3),
+        lambda: mg.jvp(lambda x: x * (1 + 1j), (1.0,), (1.0,)),
+        lambda: mg.vmap(lambda x: x * 1j)(np.ones(2)),
+        lambda: mg.grad(mg.sin)(np.array(1j)),
+    ):
         with pytest.raises(TypeError, match="real-valued|real floating"):
             run()
 
@@ -92,7 +98,9 @@ def test_grad_of_bool_or_int_output_is_a_type_error():
 @given(nx=st.integers(0, 3), ny=st.integers(0, 3), data=st.data())
 def test_dot_follows_numpy_dot(nx, ny, data):
     k = data.draw(st.integers(1, 3))
-    xs = tuple(data.draw(st.lists(st.integers(1, 3), min_size=max(nx - 1, 0), max_size=max(nx - 1, 0)))) + (k,)
+    xs = tuple(data.draw(st.lists(st.integers(1, 3), min_size=max(nx - 1, 0), max_size=max(nx - 1, 0)))) + (
+        k,
+    )
     ys = tuple(data.draw(st.lists(st.integers(1, 3), min_size=max(ny - 2, 0), max_size=max(ny - 2, 0))))
     ys = ys + ((k,) if ny == 1 else (k, data.draw(st.integers(1, 3))) if ny >= 2 else ())
     xs = xs[-nx:] if nx else ()

@@ -33,8 +33,9 @@ def index_cases(draw):
             items.append(slice(a, b, c))
         elif kind == "array":
             ishape = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
-            vals = draw(st.lists(st.integers(-n, n - 1), min_size=int(np.prod(ishape)),
-                                 max_size=int(np.prod(ishape))))
+            vals = draw(
+                st.lists(st.integers(-n, n - 1), min_size=int(np.prod(ishape)), max_size=int(np.prod(ishape)))
+            )
             items.append(np.array(vals, dtype=int).reshape(ishape))
         elif kind == "none":
             items.append(None)
@@ -60,16 +61,26 @@ def _valid(shape, index) -> bool:
         return False
     n_adv = sum(isinstance(i, np.ndarray) for i in index)
     try:
-        np.broadcast_shapes(*(np.shape(np.nonzero(i)[0]) if i.dtype == bool else i.shape
-                              for i in index if isinstance(i, np.ndarray)))
+        np.broadcast_shapes(
+            *(
+                np.shape(np.nonzero(i)[0]) if i.dtype == bool else i.shape
+                for i in index
+                if isinstance(i, np.ndarray)
+            )
+        )
     except ValueError:
         return False
     return n_adv == 0 or True
 
 
 @settings(max_examples=30)
-@given(case=index_cases(), in_axis=st.integers(0, 4), out_axis=st.integers(-1, 4), size=st.integers(1, 3),
-       data=st.data())
+@given(
+    case=index_cases(),
+    in_axis=st.integers(0, 4),
+    out_axis=st.integers(-1, 4),
+    size=st.integers(1, 3),
+    data=st.data(),
+)
 def test_vmap_indexing_matches_jax(case, in_axis, out_axis, size, data):
     shape, index = case
     if not _valid(shape, index):
@@ -88,17 +99,26 @@ def test_vmap_indexing_matches_jax(case, in_axis, out_axis, size, data):
 
 
 @settings(max_examples=25)
-@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), where=st.integers(0, 2),
-       ishape=st.lists(st.integers(1, 3), max_size=2), size=st.integers(1, 3), i_axis=st.integers(0, 2),
-       x_batched=st.booleans(), data=st.data())
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    where=st.integers(0, 2),
+    ishape=st.lists(st.integers(1, 3), max_size=2),
+    size=st.integers(1, 3),
+    i_axis=st.integers(0, 2),
+    x_batched=st.booleans(),
+    data=st.data(),
+)
 def test_vmap_batched_index_arrays_match_jax(shape, where, ishape, size, i_axis, x_batched, data):
     """x[..., i, ...] with i batched (and x batched or not): JAX's gather."""
     shape = tuple(shape)
     where %= len(shape)
     n = shape[where]
     i_axis %= len(ishape) + 1
-    idx = data.draw(st.lists(st.integers(-n, n - 1), min_size=size * int(np.prod(ishape)),
-                             max_size=size * int(np.prod(ishape))))
+    idx = data.draw(
+        st.lists(
+            st.integers(-n, n - 1), min_size=size * int(np.prod(ishape)), max_size=size * int(np.prod(ishape))
+        )
+    )
     i = np.moveaxis(np.array(idx, dtype=int).reshape((size, *ishape)), 0, i_axis)
     rng = np.random.default_rng(1)
     x = rng.normal(size=(size, *shape) if x_batched else shape)
@@ -134,8 +154,11 @@ def test_issue_indexing_cases():
 
 
 @settings(max_examples=30)
-@given(in_axes=st.tuples(st.sampled_from([0, 1, -1, None]), st.sampled_from([0, 1, None])),
-       out_axes=st.sampled_from([0, 1, -1, (0, 1), (1, -1)]), size=st.integers(1, 3))
+@given(
+    in_axes=st.tuples(st.sampled_from([0, 1, -1, None]), st.sampled_from([0, 1, None])),
+    out_axes=st.sampled_from([0, 1, -1, (0, 1), (1, -1)]),
+    size=st.integers(1, 3),
+)
 def test_in_axes_out_axes_match_jax(in_axes, out_axes, size):
     if in_axes == (None, None):
         return
@@ -143,8 +166,11 @@ def test_in_axes_out_axes_match_jax(in_axes, out_axes, size):
     x = rng.normal(size=(2, 3))
     y = rng.normal(size=(4,))
     x = np.moveaxis(np.stack([x] * size), 0, in_axes[0]) if in_axes[0] is not None else x
-    y = np.moveaxis(np.stack([y] * size) * np.arange(1, size + 1)[:, None], 0, in_axes[1]) \
-        if in_axes[1] is not None else y
+    y = (
+        np.moveaxis(np.stack([y] * size) * np.arange(1, size + 1)[:, None], 0, in_axes[1])
+        if in_axes[1] is not None
+        else y
+    )
 
     def f(lib):
         return lambda x, y: (lib.sum(x, axis=0)[:, None] * y[None, :2], lib.sin(x))
@@ -159,14 +185,21 @@ def test_in_axes_out_axes_match_jax(in_axes, out_axes, size):
 def test_keyword_arguments_axis_size_and_empty_batches():
     x, y = np.ones(3), np.arange(3.0)
     same(mg.vmap(lambda x, y: x * y)(x, y=y), jax.vmap(lambda x, y: x * y)(x, y=y))
-    same(mg.vmap(lambda x, y: x * y, in_axes=(None,))(2.0, y=y), jax.vmap(lambda x, y: x * y, in_axes=(None,))(2.0, y=y))
-    same(mg.vmap(lambda x: 2.0 * x, in_axes=None, axis_size=3)(1.5),
-         jax.vmap(lambda x: 2.0 * x, in_axes=None, axis_size=3)(1.5))
+    same(
+        mg.vmap(lambda x, y: x * y, in_axes=(None,))(2.0, y=y),
+        jax.vmap(lambda x, y: x * y, in_axes=(None,))(2.0, y=y),
+    )
+    same(
+        mg.vmap(lambda x: 2.0 * x, in_axes=None, axis_size=3)(1.5),
+        jax.vmap(lambda x: 2.0 * x, in_axes=None, axis_size=3)(1.5),
+    )
     with pytest.raises(ValueError, match="axis_size"):
         mg.vmap(lambda x: x, axis_size=2)(np.ones(3))
     empty = np.zeros((0, 3))
     relu = lambda lib: lambda x: lib.sum(lib.maximum(x, 0.0))  # noqa: E731
     same(mg.vmap(mg.grad(relu(mg)))(empty), jax.vmap(jax.grad(relu(jnp)))(empty))
     same(mg.vmap(lambda x: mg.sum(x * x))(empty), jax.vmap(lambda x: jnp.sum(x * x))(empty))
-    same(mg.vmap(lambda x: x[np.array([0, 2])], out_axes=1)(empty),
-         jax.vmap(lambda x: x[np.array([0, 2])], out_axes=1)(empty))
+    same(
+        mg.vmap(lambda x: x[np.array([0, 2])], out_axes=1)(empty),
+        jax.vmap(lambda x: x[np.array([0, 2])], out_axes=1)(empty),
+    )

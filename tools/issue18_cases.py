@@ -50,10 +50,14 @@ def show(v) -> str:
 def cases(mg, jnp, jax, lib: str) -> dict:
     """name -> thunk; `lib` is "mg" or "jax" (the same case, written in each)."""
     J = lib == "jax"
-    sin, cos, tanh, exp, summ = (jnp.sin, jnp.cos, jnp.tanh, jnp.exp, jnp.sum) if J else \
-        (mg.sin, mg.cos, mg.tanh, mg.exp, mg.sum)
-    grad, jvp, vjp, vmap, checkpoint = (jax.grad, jax.jvp, jax.vjp, jax.vmap, jax.checkpoint) if J \
+    sin, cos, tanh, exp, summ = (
+        (jnp.sin, jnp.cos, jnp.tanh, jnp.exp, jnp.sum) if J else (mg.sin, mg.cos, mg.tanh, mg.exp, mg.sum)
+    )
+    grad, jvp, vjp, vmap, checkpoint = (
+        (jax.grad, jax.jvp, jax.vjp, jax.vmap, jax.checkpoint)
+        if J
         else (mg.grad, mg.jvp, mg.vjp, mg.vmap, mg.checkpoint)
+    )
     linearize = jax.linearize if J else mg.linearize
     custom_jvp, custom_vjp = (jax.custom_jvp, jax.custom_vjp) if J else (mg.custom_jvp, mg.custom_vjp)
     c = {}
@@ -61,7 +65,9 @@ def cases(mg, jnp, jax, lib: str) -> dict:
     def ck_closure():
         def f(w, x):
             return checkpoint(lambda x: w * sin(x))(x)
+
         return grad(f, argnums=(0, 1))(2.0, 0.5)
+
     c["1 checkpoint closing over w: grad (w, x)"] = ck_closure
 
     W = np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [0.3, 0.2, 0.1]])
@@ -71,14 +77,18 @@ def cases(mg, jnp, jax, lib: str) -> dict:
         def f(W, x):
             layer = checkpoint(lambda h: tanh(W @ h))
             return summ(layer(layer(x)))
+
         return lambda: np.ravel(grad(f, argnums=argnum)(W, x0))[:3]
+
     c["1 two checkpointed tanh layers: grad W"] = ck_layers(0)
     c["1 two checkpointed tanh layers: grad x"] = ck_layers(1)
 
     def ck_second():
         def f(w, x):
             return checkpoint(lambda x: w * sin(x))(x)
+
         return grad(grad(f, argnums=1), argnums=0)(2.0, 0.5)
+
     c["1 checkpoint closure: d2/dw dx"] = ck_second
 
     def cvjp_closure():
@@ -86,9 +96,12 @@ def cases(mg, jnp, jax, lib: str) -> dict:
             @custom_vjp
             def g(x):
                 return w * sin(x)
+
             g.defvjp(lambda x: (g(x), x), lambda x, gbar: (gbar * w * cos(x),))
             return g(x)
+
         return grad(f, argnums=(0, 1))(2.0, 0.5)
+
     c["2 custom_vjp closing over w: grad (w, x)"] = cvjp_closure
 
     def cjvp_closure():
@@ -96,26 +109,38 @@ def cases(mg, jnp, jax, lib: str) -> dict:
             @custom_jvp
             def g(x):
                 return w * sin(x)
+
             g.defjvp(lambda p, t: (g(p[0]), w * cos(p[0]) * t[0]))
             return g(x)
+
         return jvp(f, (2.0, 0.5), (1.0, 1.0))
+
     c["3 custom_jvp closing over w: jvp (w, x) along (1, 1)"] = cjvp_closure
 
     def lin_cvjp():
         @custom_vjp
         def g(x):
             return sin(x)
+
         g.defvjp(lambda x: (sin(x), x), lambda x, gbar: (gbar * cos(x),))
         return linearize(g, 0.5)[1](1.0)
+
     c["4 linearize through custom_vjp: tangent"] = lin_cvjp
     c["4 linearize through checkpoint: tangent"] = lambda: linearize(checkpoint(sin), 0.5)[1](1.0)
 
     x4 = np.arange(2 * 3 * 4 * 5 * 6.0).reshape(2, 3, 4, 5, 6)[0]
-    c["5 vmap x[0, :, [0, 1]] shape (3,4,5,6)"] = lambda: np.shape(vmap(lambda x: x[0, :, np.array([0, 1])])(x4))
-    c["5 vmap x[[0, 1], :, 0] shape (3,4,5,6)"] = lambda: np.shape(vmap(lambda x: x[np.array([0, 1]), :, 0])(x4))
+    c["5 vmap x[0, :, [0, 1]] shape (3,4,5,6)"] = lambda: np.shape(
+        vmap(lambda x: x[0, :, np.array([0, 1])])(x4)
+    )
+    c["5 vmap x[[0, 1], :, 0] shape (3,4,5,6)"] = lambda: np.shape(
+        vmap(lambda x: x[np.array([0, 1]), :, 0])(x4)
+    )
     x2 = x4[:2]
     c["5 vmap x[0, :, [0, 1]] values, batch 2"] = lambda: float(
-        np.abs(np.asarray(vmap(lambda x: x[0, :, np.array([0, 1])])(x2)) - x2[:, 0, :, [0, 1]].swapaxes(0, 1)).max())
+        np.abs(
+            np.asarray(vmap(lambda x: x[0, :, np.array([0, 1])])(x2)) - x2[:, 0, :, [0, 1]].swapaxes(0, 1)
+        ).max()
+    )
 
     lse = jax.nn.logsumexp if J else mg.logsumexp
     big = np.array([1e12, 1e12])
@@ -128,8 +153,9 @@ def cases(mg, jnp, jax, lib: str) -> dict:
     c["7 sum([1+2j, 3j])"] = lambda: summ(np.array([1 + 2j, 3j]))
     c["7 grad |exp(1j x)| at 0.3"] = lambda: grad(lambda x: (jnp.abs if J else mg.abs)(exp(1j * x)))(0.3)
 
-    c["8 linearize float32 tangent dtype"] = lambda: np.asarray(
-        linearize(sin, np.float32([0.5]))[1](np.float32([1.0]))).dtype.name
+    c["8 linearize float32 tangent dtype"] = lambda: (
+        np.asarray(linearize(sin, np.float32([0.5]))[1](np.float32([1.0]))).dtype.name
+    )
     c["9 grad of a bool output"] = lambda: grad(lambda x: x > 0)(1.0)
     a, b = np.ones((2, 2, 3)), np.ones((2, 3, 4))
     c["10 dot (2,2,3) (2,3,4) shape"] = lambda: np.shape((jnp.dot if J else mg.dot)(a, b))
@@ -151,31 +177,43 @@ def cases(mg, jnp, jax, lib: str) -> dict:
         @custom_jvp
         def g(x):
             return {"a": sin(x), "b": x}
+
         g.defjvp(lambda p, t: (g(p[0]), {"a": cos(p[0]) * t[0], "b": t[0]}))
         return grad(lambda x: g(x)["a"] + g(x)["b"])(0.5)
+
     c["C custom_jvp returning a dict: grad"] = cjvp_dict
 
     def defjvps():
         @custom_jvp
         def g(x, y):
             return x * y
+
         g.defjvps(lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)
         return grad(g, argnums=(0, 1))(2.0, 3.0)
+
     c["C custom_jvp.defjvps"] = defjvps
 
     def kwargs():
         @custom_vjp
         def g(x, y):
             return x * y
+
         g.defvjp(lambda x, y: (g(x, y), (x, y)), lambda r, gb: (gb * r[1], gb * r[0]))
         return grad(lambda x: g(x, y=3.0))(2.0)
+
     c["C custom_vjp called with a keyword"] = kwargs
-    c["C checkpoint called with a keyword"] = lambda: grad(lambda x: checkpoint(lambda x, y: x * y)(x, y=3.0))(2.0)
+    c["C checkpoint called with a keyword"] = lambda: grad(
+        lambda x: checkpoint(lambda x, y: x * y)(x, y=3.0)
+    )(2.0)
 
     def lin_aux():
-        y, f_jvp, aux = linearize(lambda x: (sin(x), cos(x)), 0.5, has_aux=True) if not J else \
-            jax.linearize(lambda x: (sin(x), cos(x)), 0.5, has_aux=True)
+        y, f_jvp, aux = (
+            linearize(lambda x: (sin(x), cos(x)), 0.5, has_aux=True)
+            if not J
+            else jax.linearize(lambda x: (sin(x), cos(x)), 0.5, has_aux=True)
+        )
         return y, f_jvp(1.0), aux
+
     c["C linearize has_aux"] = lin_aux
     sp = jax.nn.softplus if J else getattr(mg, "softplus", None)
     c["C softplus(1000), grad at 1000, -1000"] = lambda: (sp(1000.0), grad(sp)(1000.0), grad(sp)(-1000.0))
@@ -185,24 +223,30 @@ def cases(mg, jnp, jax, lib: str) -> dict:
         @custom_jvp
         def g(x):
             return x * np.ones(3)
+
         g.defjvp(lambda p, t: (g(p[0]), t[0]))
         return jvp(g, (1.0,), (1.0,))
+
     c["E custom_jvp scalar tangent for a (3,) output"] = cjvp_scalar_tangent
 
     def cvjp_structure():
         @custom_vjp
         def g(p):
             return p["a"] * p["b"]
+
         g.defvjp(lambda p: (g(p), p), lambda p, gb: ({"a": gb, "c": gb},))
         return grad(g)({"a": 1.0, "b": 2.0})
+
     c["E custom_vjp bwd returns the wrong dict keys"] = cvjp_structure
 
     def cvjp_shape():
         @custom_vjp
         def g(x):
             return 2.0 * x
+
         g.defvjp(lambda x: (g(x), None), lambda r, gb: (gb * np.ones(3),))
         return grad(g)(1.0)
+
     c["E custom_vjp bwd returns (3,) for a scalar"] = cvjp_shape
     c["E grad of a complex output"] = lambda: grad(lambda x: exp(1j * x))(0.3)
     c["E abs'(0)"] = lambda: grad(jnp.abs if J else mg.abs)(0.0)
@@ -240,10 +284,14 @@ def main() -> None:
         print(json.dumps(run(a.json)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "archive", a.before, "minigrad"], cwd=ROOT, capture_output=True, check=True)
+        archive = subprocess.run(
+            ["git", "archive", a.before, "minigrad"], cwd=ROOT, capture_output=True, check=True
+        )
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
         env = dict(os.environ, PYTHONPATH=tmp)
-        res = subprocess.run([sys.executable, __file__, "--json", "mg"], env=env, capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, __file__, "--json", "mg"], env=env, capture_output=True, text=True
+        )
         if res.returncode:
             raise SystemExit(res.stderr)
         before = json.loads(res.stdout)
