@@ -168,7 +168,9 @@ class custom_jvp:
     (reverse mode transposes it) and differentiated again for higher orders.
     Arguments at `nondiff_argnums` are not differentiated and are passed to the
     rule first. The output may be a pytree (the tangent then has its structure);
-    keyword arguments are passed by position, as in JAX.
+    keyword arguments are passed by position, as in JAX. A function that closes
+    over a value being differentiated raises `ClosedOverTracerError` (the rule
+    says nothing about that value; pass it as an argument), as JAX does.
 
     >>> import minigrad as mg
     >>> @mg.custom_jvp
@@ -337,7 +339,9 @@ class custom_vjp:
     `bwd(residuals, g)` returns a tuple of cotangents, one per argument (None
     for zero), each of its argument's structure and shapes (anything else is an
     error naming `f`). Arguments at `nondiff_argnums` are passed to `bwd` first.
-    Forward mode (`jvp`, `linearize`) of a custom_vjp function is an error, as in JAX.
+    Forward mode (`jvp`, `linearize`) of a custom_vjp function is an error, as in JAX,
+    and so is closing over a value being differentiated (`ClosedOverTracerError`:
+    pass the value as an argument and give its cotangent in `bwd`).
 
     >>> import minigrad as mg
     >>> @mg.custom_vjp

@@ -520,6 +520,12 @@ def _template(index):
     template, arrays = [], []
     for i in items:
         if isinstance(i, Tracer) or isinstance(i, (list, np.ndarray)) and np.ndim(i) > 0:
+            if isinstance(i, Tracer) and np.dtype(i.dtype) == bool:
+                raise IndexError(
+                    "a boolean mask that differs from example to example (batched by vmap) selects a "
+                    "different number of elements in each, so the result has no shape (JAX raises too); "
+                    "use minigrad.where(mask, x, 0.0) instead"
+                )
             if not isinstance(i, Tracer) and np.asarray(i).dtype == bool:
                 nz = np.nonzero(i)
                 template += [_SLOT] * len(nz)
