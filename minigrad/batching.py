@@ -28,7 +28,19 @@ from typing import Any
 import numpy as np
 
 from . import primitives as P
-from .core import Primitive, Trace, Tracer, bind, concrete, new_trace, shape_of, tree_flatten, tree_unflatten
+from .core import (
+    Primitive,
+    Trace,
+    Tracer,
+    bind,
+    concrete,
+    new_trace,
+    resolve,
+    shape_of,
+    substitute,
+    tree_flatten,
+    tree_unflatten,
+)
 
 
 class _BatchedValueRead(Exception):
@@ -112,10 +124,22 @@ class BatchTrace(Trace):
                 dims.append(None)
         rule = batch_rules.get(prim)
         if rule is None:
-            out, d = loop_rule(prim, self.size, vals, dims, **params)
+            out, d = self.per_example(prim, vals, dims, params)
         else:
             out, d = rule(self.size, vals, dims, **params)
         return out if d is None else BatchTracer(self, out, d)
+
+    def per_example(self, prim: Primitive, vals: list, dims: list, params: dict) -> tuple[Any, int]:
+        """`loop_rule`, with this trace's tracers that the primitive's code closes over
+        (a custom rule's function, say) replaced by the same example (`substitute`)."""
+        if self.size == 0:
+            with substitute(self, lambda c: np.zeros(c.shape)):
+                return loop_rule(prim, 0, vals, dims, **params)
+        outs = []
+        for b in range(self.size):
+            with substitute(self, lambda c, b=b: _take(c.val, c.bdim, b)):
+                outs.append(resolve(bind(prim, tuple(_take(v, d, b) for v, d in zip(vals, dims)), params)))
+        return P.stack(outs), 0
 
 
 # --- helpers: moving batch axes -------------------------------------------------

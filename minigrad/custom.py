@@ -34,6 +34,8 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from . import primitives as P
 from .batching import BatchTrace, BatchTracer
 from .core import (
@@ -49,6 +51,7 @@ from .core import (
     resolve,
     shape_of,
     substitute,
+    trace_stack,
     tree_flatten,
     tree_unflatten,
 )
@@ -134,19 +137,56 @@ def _describe(x: Tracer, funcs: Sequence[Callable]) -> str:
     return f"a traced value of shape {x.shape} and value {concrete(x)!r}"
 
 
+class _Escalate(Exception):
+    """A custom body met a tracer of a live transformation above the ones its
+    arguments belong to (a closure): the call is redone at that level."""
+
+    def __init__(self, tracer: Tracer):
+        self.tracer = tracer
+
+
+def _closure_error(x: Tracer, kind: str, name: str, funcs: Sequence[Callable]) -> ClosedOverTracerError:
+    return ClosedOverTracerError(
+        f"the {kind} function '{name}' closes over {_describe(x, funcs)} that is being "
+        f"differentiated; its custom rule cannot say how. Pass the value to '{name}' as an "
+        "argument (and give its derivative in the rule) instead, as JAX requires"
+    )
+
+
+def _active() -> tuple:
+    """The substitutions active now (see `core.substitute`), to re-enter when a
+    rule made now runs later, e.g. in the backward sweep."""
+    return tuple((s.trace, s.fn) for s in active_substitutions())
+
+
+@contextlib.contextmanager
+def _reentered(subs: tuple):
+    with contextlib.ExitStack() as stack:
+        for t, fn in subs:
+            stack.enter_context(substitute(t, fn))
+        yield
+
+
 class _no_closures:
     """While a custom rule's body runs: a tracer of `traces` met by `bind` is a
-    value the function closes over; raise an error that names it."""
+    value the function closes over; raise an error that names it. A tracer of a
+    live transformation above all of `above`, among those running when the custom
+    function was called (`running`), raises `_Escalate`."""
 
-    def __init__(self, traces: Sequence[Trace], kind: str, name: str, funcs: Sequence[Callable]):
+    def __init__(self, traces: Sequence[Trace], kind: str, name: str, funcs: Sequence[Callable],
+                 above: Sequence[Trace] = (), running: Sequence[Trace] | None = None, subs: tuple = ()):
         def refuse(x: Tracer) -> Any:
-            raise ClosedOverTracerError(
-                f"the {kind} function '{name}' closes over {_describe(x, funcs)} that is being "
-                f"differentiated; its custom rule cannot say how. Pass the value to '{name}' as an "
-                "argument (and give its derivative in the rule) instead, as JAX requires"
-            )
+            raise _closure_error(x, kind, name, funcs)
 
-        self.guards = [substitute(t, refuse) for t in traces if t.subst is None or t.live]
+        def escalate(x: Tracer) -> Any:
+            raise _Escalate(x)
+
+        self.guards = [substitute(t, fn) for t, fn in subs]
+        self.guards += [substitute(t, refuse) for t in traces if t.subst is None or t.live]
+        if above:
+            low = min(t.level for t in above)
+            self.guards += [substitute(t, escalate) for t in (trace_stack() if running is None else running)
+                            if t.live and t.level > low and all(t is not a for a in above)]
 
     def __enter__(self):
         for g in self.guards:
@@ -249,38 +289,42 @@ class custom_jvp:
         if not traces:
             return self.fun(*_merge(static, tree_unflatten(treedef, leaves), self.nondiff_argnums))
         info: dict = {}
-        params = {"treedef": treedef, "static": static, "traces": tuple(traces), "info": info, "k": 0}
+        params = {"treedef": treedef, "static": static, "traces": tuple(traces), "info": info, "k": 0,
+                  "mark": (tuple(trace_stack()), _active())}
         self._last = ()  # the outputs of `fun`, shared by the outputs' primitives of this call
         try:
             first = bind(self.prim, tuple(leaves), params)
             if "out_def" not in info or info["out_def"] is None:  # one output (or an empty batch)
                 return first
             outs = [first] + [bind(self.prim, tuple(leaves), {**params, "k": k}) for k in range(1, info["n"])]
+        except _Escalate as e:  # closes over a value of a transformation above its arguments'
+            return _escalated(self, e, _merge(static, tree_unflatten(treedef, leaves), self.nondiff_argnums))
         finally:
             self._last = ()
         return tree_unflatten(info["out_def"], outs)
 
-    def _guard(self, values: Sequence, traces: tuple) -> _no_closures:
+    def _guard(self, values: Sequence, traces: tuple, mark: tuple) -> _no_closures:
         """Closures over the traces that already took their tracers off `values` are errors."""
         present = _traces_in(values)
         mine = [t for t in traces if all(t is not p for p in present)]
-        return _no_closures(mine, "custom_jvp", self.name, (self.fun, self.jvp))
+        running, subs = mark
+        return _no_closures(mine, "custom_jvp", self.name, (self.fun, self.jvp), traces, running, subs)
 
-    def _impl(self, *leaves, treedef, static, traces, info, k):
+    def _impl(self, *leaves, treedef, static, traces, info, k, mark):
         last = self._last
         if last and len(last[0]) == len(leaves) and all(a is b for a, b in zip(last[0], leaves)):
             outs = last[1]
         else:
-            with self._guard(leaves, traces):
+            with self._guard(leaves, traces, mark):
                 out = self.fun(*_merge(static, tree_unflatten(treedef, list(leaves)), self.nondiff_argnums))
             outs, out_def = tree_flatten(out)
             info["out_def"], info["n"] = out_def, len(outs)
             self._last = (leaves, outs)
         return outs[k]
 
-    def _tangent_out(self, leaves, tangents, treedef, static, traces, info):
+    def _tangent_out(self, leaves, tangents, treedef, static, traces, info, mark):
         primals = tuple(tree_unflatten(treedef, list(leaves)))
-        with self._guard(leaves, traces):
+        with self._guard(leaves, traces, mark):
             out = self.jvp(*static, primals, tuple(tree_unflatten(treedef, list(tangents))))
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError(f"the JVP rule of '{self.name}' must return (primal_out, tangent_out)")
@@ -298,18 +342,18 @@ class custom_jvp:
                             "whose structure differs from the function's output")
         return t_leaves
 
-    def _jvp_rule(self, i, t, ans, *leaves, treedef, static, traces, info, k):
+    def _jvp_rule(self, i, t, ans, *leaves, treedef, static, traces, info, k, mark):
         """Tangent of output `k` from the tangent of input `i` (the others zero)."""
         tangents = [t if j == i else P.zeros_like(x) for j, x in enumerate(leaves)]
-        return self._tangent_out(leaves, tangents, treedef, static, traces, info)[k]
+        return self._tangent_out(leaves, tangents, treedef, static, traces, info, mark)[k]
 
-    def _vjp_rule(self, i, g, ans, *leaves, treedef, static, traces, info, k):
+    def _vjp_rule(self, i, g, ans, *leaves, treedef, static, traces, info, k, mark):
         """Cotangent of input `i`: the transpose of the (linear) JVP rule, by reverse mode."""
         c = self._cache
         if not (c and c[0] is g and c[1] == k and len(c[2]) == len(leaves)
                 and all(a is b for a, b in zip(c[2], leaves))):
             def tangent_k(*ts):
-                return self._tangent_out(leaves, ts, treedef, static, traces, info)[k]
+                return self._tangent_out(leaves, ts, treedef, static, traces, info, mark)[k]
 
             _, pullback = vjp(tangent_k, *(P.zeros_like(x) for x in leaves))
             self._cache = c = (g, k, leaves, pullback(g))
@@ -390,7 +434,10 @@ class custom_vjp:
         if top is None:
             return self.fun(*args)
         if isinstance(top, VJPTrace):
-            return self._record(top, static, leaves, treedef, name)
+            try:
+                return self._record(top, static, leaves, treedef, name)
+            except _Escalate as e:  # closes over a value of a transformation above its arguments'
+                return _escalated(self, e, args)
         if isinstance(top, BatchTrace):
             return _per_example(self, top, args)
         if isinstance(top, JVPTrace):
@@ -405,7 +452,8 @@ class custom_vjp:
         follow it as usual), then put one tape entry per output whose VJP is `bwd`."""
         inner = [x.primal if isinstance(x, TapeTracer) and x.trace is trace else x for x in leaves]
         funcs = (self.fun, self.fwd, self.bwd)
-        with _no_closures([trace], "custom_vjp", name, funcs):
+        subs = _active()
+        with _no_closures([trace], "custom_vjp", name, funcs, above=[trace]):
             pair = self.fwd(*_merge(static, tree_unflatten(treedef, inner), self.nondiff_argnums))
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise TypeError(f"fwd of custom_vjp function '{name}' must return a pair (output, residuals)")
@@ -418,7 +466,7 @@ class custom_vjp:
             """Input cotangents (leaves) for cotangent `g` of output `k`, from `bwd`."""
             if k not in cached or cached[k][0] is not g:
                 g_leaves = [g if j == k else P.zeros_like(o) for j, o in enumerate(outs)]
-                with _no_closures([trace], "custom_vjp", name, funcs):
+                with _no_closures([trace], "custom_vjp", name, funcs, subs=subs):
                     cts = self.bwd(*static, res, tree_unflatten(out_def, g_leaves))
                 if not isinstance(cts, (tuple, list)) or len(cts) != len(args):
                     raise TypeError(
@@ -470,17 +518,39 @@ def _cotangent_leaves(cts: Sequence, args: list, name: str) -> list:
     return leaves
 
 
+def _escalated(fn: Any, e: _Escalate, args: Sequence) -> Any:
+    """A custom function that closed over a value of a transformation above its
+    arguments': under vmap, example by example; under differentiation, an error."""
+    trace = e.tracer.trace
+    if isinstance(trace, BatchTrace):
+        return _per_example(fn, trace, tuple(args))
+    raise _closure_error(e.tracer, type(fn).__name__, fn.name, (fn.fun,))
+
+
 def _per_example(fn: Callable, trace: BatchTrace, args: tuple) -> Any:
-    """`fn` under vmap without a batching rule: one call per example, stacked."""
+    """A custom function under vmap: one call per example, stacked. Batched values
+    the function closes over are replaced by the same example (`substitute`), so
+    the rule sees one example of everything, as `jax.vmap` of it would."""
     leaves, treedef = tree_flatten(list(args))
-    results = []
-    for b in range(trace.size):
-        ex = [P.getitem_p(x.val, index=(slice(None),) * x.bdim + (b,))
-              if isinstance(x, BatchTracer) and x.trace is trace else x for x in leaves]
-        with _no_closures([trace], type(fn).__name__, fn.name, (fn.fun,)):
-            results.append(fn(*tree_unflatten(treedef, ex)))
-    outs, out_def = tree_flatten(results[0])
-    columns = zip(*(tree_flatten(r)[0] for r in results))
+
+    def example(x: Any, b: int) -> Any:
+        return P.getitem_p(x.val, index=(slice(None),) * x.bdim + (b,))
+
+    def call(b: int, ex: list) -> list:
+        with substitute(trace, (lambda c: example(c, b)) if trace.size else (lambda c: np.zeros(c.shape))):
+            out = fn(*tree_unflatten(treedef, ex))
+            leaves_out, out_def = tree_flatten(out)
+            return [resolve(o) for o in leaves_out], out_def
+
+    mine = [isinstance(x, BatchTracer) and x.trace is trace for x in leaves]
+    if trace.size == 0:  # the outputs' shapes from one example of zeros
+        shapes = [np.zeros(tuple(n for j, n in enumerate(shape_of(x.val)) if j != x.bdim)) if m else x
+                  for x, m in zip(leaves, mine)]
+        outs, out_def = call(0, shapes)
+        return tree_unflatten(out_def, [BatchTracer(trace, np.zeros((0, *shape_of(o))), 0) for o in outs])
+    results = [call(b, [example(x, b) if m else x for x, m in zip(leaves, mine)]) for b in range(trace.size)]
+    out_def = results[0][1]
+    columns = zip(*(r[0] for r in results))
     return tree_unflatten(out_def, [BatchTracer(trace, P.stack(col), 0) for col in columns])
 
 
@@ -537,9 +607,12 @@ def _checkpoint_record(fun, name, trace: VJPTrace, static, leaves, treedef, nums
             captured.append(c)
         return c.primal
 
-    outer = [(s.trace, s.fn) for s in active_substitutions()]  # e.g. the replay of an enclosing checkpoint
-    with substitute(trace, capture):
-        out = fun(*_merge(static, tree_unflatten(treedef, inner), nums))
+    outer = _active()  # e.g. the replay of an enclosing checkpoint
+    try:
+        with substitute(trace, capture), _no_closures([], "checkpoint", name, (fun,), above=[trace]):
+            out = fun(*_merge(static, tree_unflatten(treedef, inner), nums))
+    except _Escalate:  # closes over a value of a transformation above this one: no shortcut, run fun
+        return fun(*_merge(static, tree_unflatten(treedef, leaves), nums))
     outs, out_def = tree_flatten(out)
     args = [*leaves, *captured]
     primals = [*inner, *(c.primal for c in captured)]
@@ -554,10 +627,7 @@ def _checkpoint_record(fun, name, trace: VJPTrace, static, leaves, treedef, nums
             except KeyError:
                 raise leaked(f"checkpoint of '{name}'") from None
 
-        with contextlib.ExitStack() as stack:
-            for t, fn in outer:
-                stack.enter_context(substitute(t, fn))
-            stack.enter_context(substitute(trace, swap))
+        with _reentered(outer), substitute(trace, swap):
             res = fun(*_merge(static, tree_unflatten(treedef, list(vals[:n])), nums))
         # an output that is a closed-over value returned as it is: not on this entry (see `entry`)
         return [table.get(id(o), o.primal) if isinstance(o, Tracer) and o.trace is trace else o
