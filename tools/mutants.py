@@ -98,6 +98,9 @@ MUTANTS = {
     "vmap: an empty batch loses the per-example shape": (
         "batching.py", "np.moveaxis(np.zeros((0, *shape_of(o))), 0, ax)", "np.zeros((0,))",
         [V, "-k", "keyword"]),
+    "vmap: a custom body's closure sees the whole batch, not its example": (
+        "batching.py", "lambda c, b=b: _take(c.val, c.bdim, b)", "lambda c, b=b: c.val",
+        [CU, "-k", "batched_values"]),
     "linearize gives float64 tangents for float32 inputs": (
         "linearize.py", "else dots[s], dtype) for v, s", "else dots[s], None) for v, s",
         [CK, "-k", "float32"]),
