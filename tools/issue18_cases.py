@@ -163,9 +163,15 @@ def cases(mg, jnp, jax, lib: str) -> dict:
     # crashes and missing pieces
     xv = np.arange(12.0).reshape(3, 4)
     iv = np.array([2, 0, 1])
-    if J:
-        xv = jnp.asarray(xv)
-    c["C vmap x[i], in_axes=(None, 0)"] = lambda: vmap(lambda x, i: x[i], in_axes=(None, 0))(xv[0], iv)
+    # a numpy x is not traced by vmap(in_axes=None): numpy indexing meets a tracer (JAX raises too);
+    # a jnp array in JAX, a traced value in minigrad (here under grad) give the gather
+    c["C vmap x[i], in_axes=(None, 0), x numpy"] = lambda: vmap(lambda x, i: x[i], in_axes=(None, 0))(
+        xv[0], iv
+    )
+    xj = jnp.asarray(xv[0]) if J else xv[0]
+    c["C vmap grad of x[i] ** 2, in_axes=(None, 0)"] = lambda: vmap(
+        grad(lambda x, i: x[i] ** 2), in_axes=(None, 0)
+    )(xj, iv)
     c["C vmap x[i], both batched"] = lambda: vmap(lambda x, i: x[i])(xv, iv)
     c["C vmap grad sum x[i]**2, both batched"] = lambda: vmap(grad(lambda x, i: x[i] ** 2))(xv, iv)
     relu = lambda x: summ((jnp.maximum if J else mg.maximum)(x, 0.0))  # noqa: E731
