@@ -67,11 +67,13 @@ MUTANTS = {
         "forward.py", "zeros_like(p) if t is None else t", "p if t is None else t", [S, "-k", "stack"]),
     # issue 18: custom rules, checkpoint, vmap, linearize
     "checkpoint records its closures on the tape (no capture)": (
-        "custom.py", "    with substitute(trace, capture):\n", "    with contextlib.nullcontext():\n",
+        "custom.py", "with substitute(trace, capture), _no_closures(",
+        "with contextlib.nullcontext(), _no_closures(",
         [CK, "-k", "issue_cases"]),
     "custom_vjp does not look for closed-over values": (
-        "custom.py", "        with _no_closures([trace], \"custom_vjp\", name, funcs):\n            pair",
-        "        with contextlib.nullcontext():\n            pair", [CU, "-k", "custom_vjp_closing"]),
+        "custom.py", "with _no_closures([trace], \"custom_vjp\", name, funcs, above=[trace]):",
+        "with _no_closures([], \"custom_vjp\", name, funcs, above=[trace]):",
+        [CU, "-k", "custom_vjp_closing"]),
     "custom_jvp tangent shapes not checked (broadcast silently)": (
         "custom.py", "            if shape_of(p) != shape_of(t):", "            if False:",
         [CU, "-k", "wrong_tangent_shape"]),
