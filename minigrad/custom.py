@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -75,20 +76,28 @@ def _merge(static: tuple, diff: Sequence, nondiff: tuple[int, ...]) -> list:
     return [next(s) if i in nondiff else next(d) for i in range(len(static) + len(diff))]
 
 
-@functools.lru_cache(maxsize=256)
+_SIGNATURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # (does not keep `fun` alive)
+
+
 def _signature(fun: Callable) -> inspect.Signature | None:
     try:
-        return inspect.signature(fun)
+        return _SIGNATURES[fun]
+    except (KeyError, TypeError):
+        pass
+    try:
+        sig = inspect.signature(fun)
     except (TypeError, ValueError):  # a builtin without one
-        return None
+        sig = None
+    try:
+        _SIGNATURES[fun] = sig
+    except TypeError:  # not weakly referenceable
+        pass
+    return sig
 
 
 def _positional(fun: Callable, args: tuple, kwargs: dict, name: str) -> tuple:
     """`args` and `kwargs` as positional arguments of `fun` (defaults filled in), as JAX does."""
-    try:
-        sig = _signature(fun)
-    except TypeError:  # unhashable callable
-        sig = inspect.signature(fun)
+    sig = _signature(fun)
     if sig is None or not any(p.default is not p.empty for p in sig.parameters.values()) and not kwargs:
         if kwargs:
             raise TypeError(f"'{name}' called with keyword arguments, but its signature is unknown")
