@@ -88,10 +88,11 @@ def test_complex_values_are_errors():
 
 def test_grad_of_bool_or_int_output_is_a_type_error():
     for f in (lambda x: x > 0, lambda x: 1):
-        with pytest.raises(TypeError):
-            jax.grad(f)(1.0)
-        with pytest.raises(TypeError, match="real-valued"):
-            mg.grad(f)(1.0)
+        for m, j in ((mg.grad, jax.grad), (mg.jacrev, jax.jacrev), (mg.value_and_grad, jax.value_and_grad)):
+            with pytest.raises(TypeError):
+                j(f)(1.0)
+            with pytest.raises(TypeError, match="real-valued"):
+                m(f)(1.0)
 
 
 @settings(max_examples=30)
