@@ -35,6 +35,7 @@ from .primitives import (
     reshape,
     sigmoid,
     sin,
+    softplus,
     sqrt,
     stack,
     stop_gradient,
@@ -55,5 +56,5 @@ __all__ = [
     "power", "reshape", "sin", "sqrt", "stack", "sum", "tanh", "transpose", "where",
     "vmap", "linearize", "custom_jvp", "custom_vjp", "checkpoint", "remat", "check_grads",
     "stop_gradient", "minimum", "log1p", "expm1", "logsumexp", "max", "min", "amax", "amin", "prod",
-    "concatenate", "clip", "sigmoid",
+    "concatenate", "clip", "sigmoid", "softplus",
 ]

@@ -28,7 +28,19 @@ from typing import Any
 import numpy as np
 
 from . import primitives as P
-from .core import Primitive, Trace, Tracer, bind, concrete, new_trace, shape_of, tree_flatten, tree_unflatten
+from .core import (
+    Primitive,
+    Trace,
+    Tracer,
+    bind,
+    concrete,
+    new_trace,
+    resolve,
+    shape_of,
+    substitute,
+    tree_flatten,
+    tree_unflatten,
+)
 
 
 class _BatchedValueRead(Exception):
@@ -112,10 +124,22 @@ class BatchTrace(Trace):
                 dims.append(None)
         rule = batch_rules.get(prim)
         if rule is None:
-            out, d = loop_rule(prim, self.size, vals, dims, **params)
+            out, d = self.per_example(prim, vals, dims, params)
         else:
             out, d = rule(self.size, vals, dims, **params)
         return out if d is None else BatchTracer(self, out, d)
+
+    def per_example(self, prim: Primitive, vals: list, dims: list, params: dict) -> tuple[Any, int]:
+        """`loop_rule`, with this trace's tracers that the primitive's code closes over
+        (a custom rule's function, say) replaced by the same example (`substitute`)."""
+        if self.size == 0:
+            with substitute(self, lambda c: np.zeros(c.shape)):
+                return loop_rule(prim, 0, vals, dims, **params)
+        outs = []
+        for b in range(self.size):
+            with substitute(self, lambda c, b=b: _take(c.val, c.bdim, b)):
+                outs.append(resolve(bind(prim, tuple(_take(v, d, b) for v, d in zip(vals, dims)), params)))
+        return P.stack(outs), 0
 
 
 # --- helpers: moving batch axes -------------------------------------------------
@@ -179,6 +203,10 @@ def loop_rule(prim: Primitive, size: int, vals: list, dims: list, **params: Any)
     >>> out.shape, bdim
     ((2, 3), 0)
     """
+    if size == 0:  # the output's shape from one example of zeros
+        ex = [v if d is None else np.zeros(tuple(n for j, n in enumerate(shape_of(v)) if j != d))
+              for v, d in zip(vals, dims)]
+        return np.zeros((0, *shape_of(bind(prim, tuple(ex), params)))), 0
     outs = [bind(prim, tuple(_take(v, d, b) for v, d in zip(vals, dims)), params) for b in range(size)]
     return P.stack(outs), 0
 
@@ -245,28 +273,96 @@ def _broadcast_to_rule(size, vals, dims, shape):
     return P.broadcast_to_p(x, shape=(size, *shape)), 0
 
 
-def _batched_index(index: Any) -> tuple | None:
-    """`index` behind a full slice over the batch axis, or None when numpy would
-    then move the result's axes (advanced indices separated by others)."""
-    index = index if isinstance(index, tuple) else (index,)
-    adv = [i for i, ix in enumerate(index) if isinstance(ix, (list, np.ndarray))]
+def _advanced(items: tuple) -> list[int]:
+    """Positions of numpy's advanced indices in an index tuple: the arrays, and the
+    integers too when there is an array."""
+    if not any(isinstance(ix, (list, np.ndarray)) for ix in items):
+        return []
+    return [k for k, ix in enumerate(items)
+            if isinstance(ix, (list, np.ndarray, int, np.integer)) and not isinstance(ix, bool)]
+
+
+def _index_shape(ix: Any) -> tuple:
+    """The shape an advanced index contributes to the broadcast of all of them."""
+    if isinstance(ix, (list, np.ndarray)) and np.asarray(ix).dtype == bool:
+        return (int(np.count_nonzero(ix)),)
+    return shape_of(ix)
+
+
+def _batched_index(index: Any) -> tuple[tuple, int]:
+    """`index` behind a full slice over the batch axis, and where numpy then puts
+    the batch axis: after the advanced axes when advanced indices are separated
+    (by a slice, None or Ellipsis), since numpy then moves their axes first."""
+    items = index if isinstance(index, tuple) else (index,)
+    adv = _advanced(items)
+    new = (slice(None), *items)
     if adv and adv[-1] - adv[0] + 1 != len(adv):
-        return None
-    return (slice(None), *index)
+        return new, len(np.broadcast_shapes(*(_index_shape(items[k]) for k in adv)))
+    return new, 0
 
 
 def _getitem_rule(size, vals, dims, index):
-    new = _batched_index(index)
-    if new is None:
-        return loop_rule(P.getitem_p, size, vals, dims, index=index)
-    return P.getitem_p(moveaxis(vals[0], dims[0], 0), index=new), 0
+    new, bdim = _batched_index(index)
+    return P.getitem_p(moveaxis(vals[0], dims[0], 0), index=new), bdim
 
 
 def _scatter_add_rule(size, vals, dims, index, shape):
-    new = _batched_index(index)
-    if new is None:
-        return loop_rule(P.scatter_add_p, size, vals, dims, index=index, shape=shape)
-    return P.scatter_add_p(moveaxis(vals[0], dims[0], 0), index=new, shape=(size, *shape)), 0
+    new, bdim = _batched_index(index)
+    g = _front(vals[0], dims[0], size)
+    return P.scatter_add_p(moveaxis(g, 0, bdim), index=new, shape=(size, *shape)), 0
+
+
+def _batched_gather(size: int, ix: list, dix: list, template: tuple, rank: int) -> tuple:
+    """A gather whose index arrays are batched, as one numpy index over the batch:
+    `arange(size)` (shaped to broadcast) indexes the batch axis, each batched index
+    array gets its batch axis first. Returns (index arrays, template, permutation
+    of the result's axes to the per-example layout, or None)."""
+    slots = [k for k, t in enumerate(template) if t is P._SLOT]
+    pe_shapes = [shape_of(a) if d is None else tuple(n for j, n in enumerate(shape_of(a)) if j != d)
+                 for a, d in zip(ix, dix)]
+    S = np.broadcast_shapes(*pe_shapes)
+    arrays = [np.arange(size).reshape((size,) + (1,) * len(S))]
+    for a, d, pe in zip(ix, dix, pe_shapes):
+        pad = (1,) * (len(S) - len(pe))
+        arrays.append(a if d is None else P.reshape(moveaxis(a, d, 0), (size, *pad, *pe)))
+    adv = sorted(set(slots) | {k for k, t in enumerate(template)
+                               if isinstance(t, (int, np.integer)) and not isinstance(t, bool)})
+    perm = None
+    if adv[-1] - adv[0] + 1 == len(adv) and adv[0] > 0:  # per example, numpy keeps them in place
+        consumed = sum(1 for t in template if t is not None and t is not Ellipsis)
+        pre = 0
+        for t in template[:adv[0]]:
+            pre += (rank - consumed) if t is Ellipsis else 1 if (t is None or isinstance(t, slice)) else 0
+        ns = len(S)
+        perm = [0, *range(1 + ns, 1 + ns + pre), *range(1, 1 + ns)]
+    return arrays, (P._SLOT, *template), perm
+
+
+def _complete(perm: list | None, ndim: int) -> tuple | None:
+    return None if perm is None else (*perm, *range(len(perm), ndim))
+
+
+def _gather_rule(size, vals, dims, template):
+    (x, *ix), (dx, *dix) = vals, dims
+    if all(d is None for d in dix):  # only x is batched: an ordinary index
+        return _getitem_rule(size, [x], [dx], index=P._fill(template, ix))
+    xb = _front(x, dx, size)
+    arrays, tmpl, perm = _batched_gather(size, ix, dix, template, _rank(x, dx))
+    out = P.gather_p(xb, *arrays, template=tmpl)
+    perm = _complete(perm, len(shape_of(out)))
+    return (out if perm is None else P.transpose(out, perm)), 0
+
+
+def _scatter_rule(size, vals, dims, template, shape):
+    (g, *ix), (dg, *dix) = vals, dims
+    if all(d is None for d in dix):
+        return _scatter_add_rule(size, [g], [dg], index=P._fill(template, ix), shape=shape)
+    gb = _front(g, dg, size)
+    arrays, tmpl, perm = _batched_gather(size, ix, dix, template, len(shape))
+    perm = _complete(perm, len(shape_of(gb)))
+    if perm is not None:
+        gb = P.transpose(gb, tuple(int(i) for i in np.argsort(perm)))
+    return P.scatter_p(gb, *arrays, template=tmpl, shape=(size, *shape)), 0
 
 
 def joining_rule(prim: Primitive, new_axis: int) -> Callable:
@@ -328,13 +424,15 @@ batch_rules: dict[Primitive, Callable] = {
     P.broadcast_to_p: _broadcast_to_rule,
     P.getitem_p: _getitem_rule,
     P.scatter_add_p: _scatter_add_rule,
+    P.gather_p: _gather_rule,
+    P.scatter_p: _scatter_rule,
     P.stack_p: joining_rule(P.stack_p, 1),
     P.concatenate_p: joining_rule(P.concatenate_p, 0),
     P.matmul: _matmul_rule,
 }
 """One batching rule per primitive; primitives missing here run in a loop."""
 for _p in (P.add, P.sub, P.mul, P.div, P.neg, P.exp, P.log, P.sin, P.cos, P.tanh, P.sqrt,
-           P.abs, P.pow, P.integer_pow, P.maximum, P.minimum, P.log1p, P.expm1, P.sigmoid,
+           P.abs, P.pow, P.integer_pow, P.maximum, P.minimum, P.log1p, P.expm1, P.sigmoid, P.softplus,
            P.stop_gradient_p, P.where_p):
     batch_rules[_p] = elementwise_rule(_p)
 for _p in (P.sum_p, P.logsumexp_p, P.max_p, P.min_p):
@@ -358,7 +456,7 @@ def _per_leaf(axes: Any, tree: Any, what: str) -> list:
     raise ValueError(f"vmap: {what} {axes!r} does not match the structure of {type(tree).__name__} {tree!r}")
 
 
-def _check_sizes(leaves: list, axes: list) -> int:
+def _check_sizes(leaves: list, axes: list, axis_size: int | None = None) -> int:
     """The common batch size of the mapped inputs, or an error naming the sizes."""
     sizes = []
     for i, (x, ax) in enumerate(zip(leaves, axes)):
@@ -368,8 +466,14 @@ def _check_sizes(leaves: list, axes: list) -> int:
         if not -len(shape) <= ax < len(shape):
             raise ValueError(f"vmap: in_axes {ax} is out of range for input {i} of shape {shape}")
         sizes.append((i, ax, shape[ax]))
+    if axis_size is not None:
+        if any(s != axis_size for _, _, s in sizes):
+            detail = ", ".join(f"input {i} has size {s} along axis {ax}" for i, ax, s in sizes)
+            raise ValueError(f"vmap got axis_size={axis_size} but {detail}")
+        return int(axis_size)
     if not sizes:
-        raise ValueError("vmap needs at least one mapped input; in_axes is None for every input")
+        raise ValueError("vmap needs at least one mapped input (in_axes is None for every input) "
+                         "or axis_size")
     if len({s for _, _, s in sizes}) > 1:
         detail = ", ".join(f"input {i} has size {s} along axis {ax}" for i, ax, s in sizes)
         raise ValueError(f"vmap got inconsistent batch sizes: {detail}")
@@ -387,13 +491,15 @@ def _place(x: Any, trace: BatchTrace, ax: int | None, size: int) -> Any:
     return moveaxis(P.broadcast_to(x, (size, *shape_of(x))), 0, ax)
 
 
-def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
+def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None) -> Callable:
     """Vectorize `f` over an axis of its inputs, like `jax.vmap`.
 
     `in_axes` gives the mapped axis of each positional argument (an int, None for
     an argument shared by all examples, or a tuple with one entry per argument,
-    nested like the argument); `out_axes` places the batch axis in the outputs.
-    It nests with `grad`, `jvp`, `vjp` and itself in any order.
+    nested like the argument); keyword arguments are mapped over axis 0, as in
+    JAX. `out_axes` places the batch axis in the outputs. `axis_size` gives the
+    batch size when no argument is mapped. It nests with `grad`, `jvp`, `vjp`
+    and itself in any order.
 
     >>> import numpy as np, minigrad as mg
     >>> mg.vmap(lambda x: mg.sum(x * x))(np.arange(6.0).reshape(2, 3))
@@ -401,31 +507,50 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
     >>> dsin_dw = mg.grad(lambda w, x: mg.sin(w * x))  # x cos(w x)
     >>> mg.vmap(dsin_dw, in_axes=(None, 0))(0.0, np.array([1.0, 2.0]))
     array([1., 2.])
+    >>> mg.vmap(lambda x: 2.0 * x, in_axes=None, axis_size=3)(1.5)
+    array([3., 3., 3.])
     """
 
-    def batched(*args: Any) -> Any:
+    def batched(*args: Any, **kwargs: Any) -> Any:
         if isinstance(in_axes, (tuple, list)) and len(in_axes) != len(args):
             raise ValueError(f"vmap: in_axes has {len(in_axes)} entries for {len(args)} arguments")
         axes = _per_leaf(tuple(in_axes) if isinstance(in_axes, list) else in_axes, args, "in_axes")
-        leaves, treedef = tree_flatten(args)
-        size = _check_sizes(leaves, axes)
+        leaves, treedef = tree_flatten((args, kwargs))
+        axes += [0] * (len(leaves) - len(axes))  # keyword arguments: axis 0
+        size = _check_sizes(leaves, axes, axis_size)
         axes = [None if ax is None else ax % len(shape_of(x)) for x, ax in zip(leaves, axes)]
+
+        def call(ins):
+            a, kw = tree_unflatten(treedef, ins)
+            return f(*a, **kw)
+
+        if size == 0:
+            return _empty(call, leaves, axes)
         try:
             with new_trace(BatchTrace, size) as trace:
-                ins = [x if ax is None else BatchTracer(trace, x, ax) for x, ax in zip(leaves, axes)]
-                out = f(*tree_unflatten(treedef, ins))
+                out = call([x if ax is None else BatchTracer(trace, x, ax) for x, ax in zip(leaves, axes)])
             outs, out_def = tree_flatten(out)
             oaxes = _out_axes(out_axes, out, outs)
             return tree_unflatten(out_def, [_place(o, trace, ax, size) for o, ax in zip(outs, oaxes)])
         except _BatchedValueRead:  # f looked at batched values: run it example by example
-            results = [f(*tree_unflatten(treedef, [_take(x, ax, b) for x, ax in zip(leaves, axes)]))
-                       for b in range(size)]
+            results = [call([_take(x, ax, b) for x, ax in zip(leaves, axes)]) for b in range(size)]
             outs, out_def = tree_flatten(results[0])
             columns = zip(*(tree_flatten(r)[0] for r in results))
             oaxes = _out_axes(out_axes, results[0], outs)
             return tree_unflatten(out_def, [
                 col[0] if ax is None else P.stack(col, axis=ax) for col, ax in zip(columns, oaxes)
             ])
+
+    def _empty(call, leaves, axes):
+        """An empty batch: `f` on one example of zeros tells the outputs' shapes."""
+        example = [x if ax is None else np.zeros(tuple(n for j, n in enumerate(shape_of(x)) if j != ax))
+                   for x, ax in zip(leaves, axes)]
+        out = call(example)
+        outs, out_def = tree_flatten(out)
+        oaxes = _out_axes(out_axes, out, outs)
+        return tree_unflatten(out_def, [
+            o if ax is None else np.moveaxis(np.zeros((0, *shape_of(o))), 0, ax) for o, ax in zip(outs, oaxes)
+        ])
 
     return batched
 

@@ -192,13 +192,15 @@ class UnexpectedTracerError(RuntimeError):
 
 class Trace:
     """One running transformation; `level` orders nested transformations.
-    `live` is True while its `new_trace` block runs."""
+    `live` is True while its `new_trace` block runs. `subst` (see `substitute`)
+    is what `bind` does with this trace's tracers while the trace is not live."""
 
-    __slots__ = ("level", "live")
+    __slots__ = ("level", "live", "subst")
 
     def __init__(self, level: int):
         self.level = level
         self.live = False
+        self.subst = None
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
@@ -321,11 +323,82 @@ def bind(prim: Primitive, args: tuple, params: dict) -> Any:
             t = a.trace
             if top is None or t.level > top.level:
                 top = t
+        elif type(a) is not float and is_complex(a):
+            raise complex_error(a, prim.name)
     if top is None:
         return prim.impl(*args, **params)
     if not top.live:
-        raise leaked(f"primitive '{prim.name}'")
+        sub = top.subst
+        if sub is None:
+            raise leaked(f"primitive '{prim.name}'")
+        args = tuple(sub(a) if isinstance(a, Tracer) and a.trace is top else a for a in args)
+        return bind(prim, args, params)
     return top.process(prim, args, params)
+
+
+class substitute:
+    """Context manager: while it is active, `bind` hands every tracer of `trace`
+    it meets to `fn` and uses what `fn` returns instead; the trace itself
+    processes nothing.
+
+    This is how a custom rule's body meets a transformation that is already
+    running: `checkpoint` collects the traced values its function closes over
+    (`fn` records them and returns their values) and, in the backward sweep,
+    replaces them by the replay's own tracers; `custom_jvp` / `custom_vjp`
+    raise an error naming the closed-over value."""
+
+    __slots__ = ("trace", "fn", "saved")
+
+    def __init__(self, trace: Trace, fn: Callable):
+        self.trace, self.fn = trace, fn
+
+    def __enter__(self) -> Trace:
+        t = self.trace
+        self.saved = (t.live, t.subst)
+        t.live, t.subst = False, self.fn
+        active_substitutions().append(self)
+        return t
+
+    def __exit__(self, *exc) -> None:
+        self.trace.live, self.trace.subst = self.saved
+        stack = active_substitutions()
+        if stack and stack[-1] is self:
+            stack.pop()
+        else:
+            stack.remove(self)
+
+
+def active_substitutions() -> list[substitute]:
+    """This thread's active `substitute` blocks, innermost last (a rule that runs
+    later, such as checkpoint's replay, enters the ones active when it was made)."""
+    try:
+        return _state.substitutions
+    except AttributeError:
+        _state.substitutions = []
+        return _state.substitutions
+
+
+def resolve(x: Any) -> Any:
+    """`x` after the substitutions `bind` would make (see `substitute`)."""
+    while isinstance(x, Tracer) and not x.trace.live and x.trace.subst is not None:
+        x = x.trace.subst(x)
+    return x
+
+
+def is_complex(a: Any) -> bool:
+    """Is `a` a complex number or an array (or list) of them?"""
+    if type(a) is np.ndarray:
+        return a.dtype.kind == "c"
+    return type(a) is complex or isinstance(a, np.complexfloating) or (
+        isinstance(a, (list, tuple)) and np.iscomplexobj(a))
+
+
+def complex_error(v: Any, where: str = "") -> TypeError:
+    at = f" (an input of '{where}')" if where else ""
+    return TypeError(
+        f"minigrad differentiates real-valued functions only: got the complex value(s) {v!r}{at}; "
+        "split them into real and imaginary parts (JAX supports complex numbers, minigrad does not)"
+    )
 
 
 def leaked(what: str) -> UnexpectedTracerError:
@@ -335,6 +408,9 @@ def leaked(what: str) -> UnexpectedTracerError:
         "afterwards); return the value from the differentiated function instead"
     )
 
+
+_ENDED = float("inf")
+"""The level of a trace whose transformation has ended."""
 
 _state = threading.local()  # each thread nests its own transformations
 
@@ -368,6 +444,7 @@ class new_trace:
     def __exit__(self, *exc) -> None:
         self.errstate.__exit__(*exc)
         self.trace.live = False
+        self.trace.level = _ENDED  # its tracers now win `bind`'s choice of trace: a leak is reported
         stack = trace_stack()
         if stack and stack[-1] is self.trace:
             stack.pop()

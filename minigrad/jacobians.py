@@ -133,6 +133,10 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         s = _Setup(f, args, kwargs, argnums)
         y, pullback, *aux = vjp(s.g, *s.leaves, has_aux=has_aux)
         y_leaves, out_def = tree_flatten(y)
+        for v in y_leaves:
+            dtype = np.dtype(v.dtype if hasattr(v, "dtype") else np.result_type(v))
+            if dtype.kind != "f":
+                raise TypeError(f"jacrev requires real-valued (float) outputs, got {dtype} (as in JAX)")
         zeros = [zeros_like(v) for v in y_leaves]
         blocks = []
         for o, v in enumerate(y_leaves):

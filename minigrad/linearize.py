@@ -5,12 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .core import LINEAR, bind, check_differentiable, new_trace, shape_of, tree_flatten, tree_unflatten
-from .primitives import broadcast_to, zeros_like
+from .core import (
+    LINEAR,
+    bind,
+    cast,
+    check_differentiable,
+    new_trace,
+    output_dtype,
+    shape_of,
+    tree_flatten,
+    tree_unflatten,
+)
+from .forward import fit_tangent, split_aux, tree_untraced, untraced
+from .primitives import zeros_like
 from .reverse import TapeTracer, VJPTrace
 
 
-def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
+def linearize(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """`f(*primals)` and the linear map `f_jvp(*tangents)` = J @ tangents, like `jax.linearize`.
 
     `f` runs once: its primitives are recorded on a tape (the one reverse mode
@@ -22,15 +33,21 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     >>> y, f_jvp = mg.linearize(lambda x1, x2: x1 * x2 + x2, 2.0, 4.0)
     >>> y, f_jvp(1.0, 0.0), f_jvp(0.0, 1.0)
     (12.0, 4.0, 3.0)
+
+    With `has_aux=True`, f returns `(output, aux)` and linearize returns
+    `(output, f_jvp, aux)`. Float32 inputs give float32 outputs and tangents.
     """
-    leaves, in_def = tree_flatten(list(primals))
-    leaves = [check_differentiable(x, "primals") for x in leaves]
+    originals, in_def = tree_flatten(list(primals))
+    dtype = output_dtype(originals)
+    leaves = [check_differentiable(x, "primals") for x in originals]
     n = len(leaves)
     with new_trace(VJPTrace, n, True) as trace:  # keep_all: JVP rules may read any value
         out = f(*tree_unflatten(in_def, [TapeTracer(trace, x, i) for i, x in enumerate(leaves)]))
+    if has_aux:
+        out, aux = split_aux(out, "linearize")
     outs, out_def = tree_flatten(out)
     slots = [o.index if isinstance(o, TapeTracer) and o.trace is trace else None for o in outs]
-    values = [o.primal if s is not None else o for o, s in zip(outs, slots)]
+    values = [cast(untraced(o, trace), dtype) for o in outs]
     tape = trace.tape
 
     def f_jvp(*tangents: Any) -> Any:
@@ -53,10 +70,12 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
                     d = prim.rule("jvp", i)(t, ans, *xs, **params)
                     dot = d if dot is None else dot + d
             if shape_of(dot) != shape_of(ans):
-                dot = broadcast_to(dot, shape_of(ans))
+                dot = fit_tangent(dot, ans, prim)
             dots[n + k] = dot
         return tree_unflatten(out_def, [
-            zeros_like(v) if s is None or dots[s] is None else dots[s] for v, s in zip(values, slots)
+            cast(zeros_like(v) if s is None or dots[s] is None
+                 else dots[s], dtype) for v, s in zip(values, slots)
         ])
 
-    return tree_unflatten(out_def, values), f_jvp
+    result = tree_unflatten(out_def, values), f_jvp
+    return (*result, tree_untraced(aux, trace)) if has_aux else result

@@ -16,7 +16,7 @@ import operator
 
 import numpy as np
 
-from .core import LINEAR, EachArg, Primitive, Tracer, bind, concrete, shape_of
+from .core import LINEAR, EachArg, Primitive, Tracer, bind, complex_error, concrete, shape_of
 
 _FLOATS = (float, int)
 
@@ -116,7 +116,11 @@ def _max(x, y):
 
 def _scalar(v):
     """Turn numpy 0-d results into Python floats."""
-    return float(v) if np.ndim(v) == 0 else v
+    if np.ndim(v) == 0:
+        if np.iscomplexobj(v):
+            raise complex_error(v)
+        return float(v)
+    return v
 
 
 # --- elementwise: d(op)/d(input) ---------------------------------------------
@@ -246,6 +250,8 @@ def _scatter_add(g, index, shape):
     size = int(np.prod(shape))
     flat = np.arange(size).reshape(shape)[index]
     g = np.broadcast_to(g, np.shape(flat))
+    if flat.size == 0:  # nothing selected (np.bincount would give integers)
+        return _scalar(np.zeros(shape))
     return _scalar(np.bincount(np.ravel(flat), weights=np.ravel(g), minlength=size).reshape(shape))
 
 
@@ -385,12 +391,26 @@ def where(condition, x, y):
 
 
 def dot(x, y):
-    """Matrix or vector product (1-D and 2-D arrays).
+    """`numpy.dot`: a product with a scalar, the matrix or vector product of
+    1-D and 2-D arrays, and for N-D arrays the sum over the last axis of `x` and
+    the second-to-last of `y` (`dot(x, y)[i, j, k, m] = sum(x[i, j, :] * y[k, :, m])`).
 
     >>> mg.dot(np.ones(2), np.array([3.0, 4.0]))
     7.0
+    >>> mg.dot(np.ones((2, 2, 3)), np.ones((2, 3, 4))).shape  # not matmul's (2, 2, 4)
+    (2, 2, 2, 4)
     """
-    return matmul(x, y)
+    xs, ys = shape_of(x), shape_of(y)
+    if not xs or not ys:
+        return x * y
+    if len(xs) <= 2 and len(ys) <= 2 or len(ys) == 1:
+        return matmul(x, y)
+    if xs[-1] != ys[-2]:
+        raise ValueError(f"dot: shapes {xs} and {ys} are not aligned ({xs[-1]} != {ys[-2]})")
+    n = len(ys)
+    y2 = reshape(transpose(y, (n - 2, *range(n - 2), n - 1)), (ys[-2], -1))
+    out = matmul(reshape(x, (-1, xs[-1])), y2)
+    return reshape(out, xs[:-1] + ys[:-2] + ys[-1:])
 
 
 def zeros_like(x):
@@ -467,9 +487,93 @@ _USER_FUNCTIONS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "maximum",
 
 
 def _getitem(x, index):
+    items = index if type(index) is tuple else (index,)
+    if any(isinstance(i, Tracer) and _no_values(i) for i in items):  # an index batched by vmap
+        return gather(x, index)
     if isinstance(index, Tracer):
         index = concrete(index)
+    elif type(index) is tuple and any(isinstance(i, Tracer) for i in index):
+        index = tuple(concrete(i) for i in index)
     return getitem_p(x, index=index)
+
+
+def _no_values(x):
+    """Is `x` a value whose concrete values are not at hand (a batch under vmap)?"""
+    return not isinstance(concrete(x), (float, int, np.ndarray, np.generic, list))
+
+
+class _Slot:
+    """Where an index array goes in a `gather` template."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<index argument>"
+
+
+_SLOT = _Slot()
+
+
+def _template(index):
+    """(template, index arrays): the index with each array (or traced index) taken out."""
+    items = index if type(index) is tuple else (index,)
+    template, arrays = [], []
+    for i in items:
+        if isinstance(i, Tracer) or isinstance(i, (list, np.ndarray)) and np.ndim(i) > 0:
+            if isinstance(i, Tracer) and np.dtype(i.dtype) == bool:
+                raise IndexError(
+                    "a boolean mask that differs from example to example (batched by vmap) selects a "
+                    "different number of elements in each, so the result has no shape (JAX raises too); "
+                    "use minigrad.where(mask, x, 0.0) instead"
+                )
+            if not isinstance(i, Tracer) and np.asarray(i).dtype == bool:
+                nz = np.nonzero(i)
+                template += [_SLOT] * len(nz)
+                arrays += list(nz)
+                continue
+            template.append(_SLOT)
+            arrays.append(i if isinstance(i, Tracer) else np.asarray(i))
+        else:
+            template.append(i)
+    return tuple(template), arrays
+
+
+def _fill(template, arrays):
+    it = iter(arrays)
+    return tuple(next(it) if t is _SLOT else t for t in template)
+
+
+def gather(x, index):
+    """`x[index]` where index arrays are arguments (they may be batched by vmap)."""
+    template, arrays = _template(index)
+    return gather_p(x, *arrays, template=template)
+
+
+class _FirstOnly:
+    """Rules for argument 0 only (the index arguments have no derivative)."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __getitem__(self, i):
+        return self.rule if i == 0 else None
+
+
+gather_p = Primitive(
+    "gather",
+    lambda x, *ix, template: _scalar(np.asarray(x)[_fill(template, ix)]),
+    jvp=_FirstOnly(lambda t, ans, x, *ix, template: gather_p(t, *ix, template=template)),
+    vjp=_FirstOnly(lambda g, ans, x, *ix, template:
+                   scatter_p(g, *ix, template=template, shape=shape_of(x))),
+)
+scatter_p = Primitive(  # zeros(shape) with g added at the index: the transpose of gather
+    "scatter",
+    lambda g, *ix, template, shape: _scatter_add(g, _fill(template, ix), shape),
+    jvp=_FirstOnly(lambda t, ans, g, *ix, template, shape: scatter_p(t, *ix, template=template, shape=shape)),
+    vjp=_FirstOnly(lambda c, ans, g, *ix, template, shape: gather_p(c, *ix, template=template)),
+)
 
 
 _NO_PARAMS: dict = {}
@@ -522,12 +626,20 @@ def _sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _softplus(x):
+    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), without overflow (numpy's logaddexp(x, 0))."""
+    if type(x) is float:
+        return (x if x > 0.0 else 0.0) + math.log1p(math.exp(-math.fabs(x))) if x == x else x
+    return np.logaddexp(x, 0.0)
+
+
 # name                 value rule                        partial derivative(s)
 minimum = elementwise("minimum", _on2(_min, np.minimum),  lambda a, x, y: _split(y, x),
                                                         lambda a, x, y: _split(x, y))
 log1p = elementwise("log1p", _on(math.log1p, np.log1p), lambda a, x: div(1.0, 1.0 + x))
 expm1 = elementwise("expm1", _on(math.expm1, np.expm1), lambda a, x: a + 1.0)
-sigmoid = elementwise("sigmoid", _sigmoid,              lambda a, x: a * (1.0 - a))
+sigmoid = elementwise("sigmoid", _sigmoid,              lambda a, x: a * sigmoid(-x))  # 1 - a: 0 at x > 37
+softplus = elementwise("softplus", _softplus,           lambda a, x: sigmoid(x))
 stop_gradient_p = Primitive("stop_gradient", lambda x: x,
                             jvp=(lambda t, ans, x: zeros_like(ans),),   # exactly 0, even for t = inf
                             vjp=(lambda g, ans, x: zeros_like(x),))
@@ -550,8 +662,17 @@ def _tie_weights(x, ans, axis, keepdims):
 
 
 def _softmax(x, ans, axis, keepdims):
-    """d logsumexp/dx = exp(x - logsumexp(x)), written with minigrad's operations."""
-    return exp(x - _keep_axes(ans, shape_of(x), axis, keepdims))
+    """d logsumexp/dx = exp(x - m) / sum(exp(x - m)), m the max of x (held constant):
+    from the shifted inputs, not from the rounded output (exp(x - ans) is 0.500016
+    instead of 1/2 at x = [1e12, 1e12], and 1 at [1e300, 1e300])."""
+    v = concrete(x)
+    if isinstance(v, (float, np.ndarray, np.generic)):
+        m = np.max(v, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0.0)
+    else:  # under vmap: no values to look at here, the max as a (constant) operation
+        m = stop_gradient_p(max_p(x, axis=axis, keepdims=True))
+    e = exp(x - m)
+    return e / sum(e, axis=axis, keepdims=True)
 
 
 def _reduction(name, impl, weights):

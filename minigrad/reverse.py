@@ -88,6 +88,20 @@ class VJPTrace(Trace):
             tape.append(residuals_entry(prim, primals, params, ans, parents))
         return new_tape_tracer(self, ans, len(tape) - 1 + self.n_inputs)
 
+    def record(self, prim: Primitive, args: Sequence, ans: Any) -> TapeTracer:
+        """Put `prim` on the tape with its output `ans` computed by the caller
+        (`checkpoint`, `custom_vjp`): outer transformations are not handed `prim`,
+        since `ans` (computed from the values under this trace's tracers) already
+        carries their derivatives."""
+        primals, parents = [], []
+        for i, a in enumerate(args):
+            if type(a) is TapeTracer and a.trace is self:
+                parents.append((i, a.index))
+                a = a.primal
+            primals.append(a)
+        self.tape.append((prim, tuple(primals), {}, ans, tuple(parents)))
+        return new_tape_tracer(self, ans, len(self.tape) - 1 + self.n_inputs)
+
 
 def residuals_entry(prim: Primitive, primals: list, params: dict, ans: Any, parents: list) -> tuple:
     """The tape entry that keeps only the residuals of the traced arguments' VJP
@@ -357,6 +371,12 @@ def _check_scalar(y: Any) -> None:
         raise TypeError(
             f"grad requires a scalar output, got {what}; use jacrev/jacfwd for "
             "a Jacobian, or vjp for a vector-Jacobian product"
+        )
+    kind = np.result_type(y).kind
+    if kind in "biu":
+        raise TypeError(
+            f"grad requires real-valued (float) outputs, got {np.result_type(y)} {y!r} (as in JAX); "
+            "a bool or integer output has no derivative"
         )
     if np.iscomplexobj(y):
         raise TypeError(

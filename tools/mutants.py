@@ -1,9 +1,10 @@
 """Mutation check for minigrad's derivative rules (not run in CI).
 
-Each mutant is a small, plausible bug in `primitives.py`, `forward.py` or
-`reverse.py`. For each one the package and the tests are copied to a temporary
-directory (the working tree is never touched), the bug is applied there, and
-the tests aimed at that rule run; a mutant is *killed* when they fail.
+Each mutant is a small, plausible bug in `primitives.py`, `forward.py`,
+`reverse.py`, `core.py`, `custom.py`, `batching.py` or `linearize.py`. For each
+one the package and the tests are copied to a temporary directory (the working
+tree is never touched), the bug is applied there, and the tests aimed at that
+rule run; a mutant is *killed* when they fail.
 Prints kills/total. (The whole suite kills each of them too, only slower.)
 
     PYTHONPATH=$PWD .venv/bin/python tools/mutants.py [--only NAME ...]
@@ -23,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 S, E = "tests/test_structural.py", "tests/test_semantics.py"
 P = "tests/test_primitives.py"
+CK, CU, V = "tests/test_issue18_checkpoint.py", "tests/test_issue18_custom.py", "tests/test_issue18_vmap.py"
 
 # name: (file, original text, mutated text, the relevant tests: pytest arguments)
 MUTANTS = {
@@ -63,6 +65,50 @@ MUTANTS = {
         "except ZeroDivisionError:\n        return 0.0", [E, "-k", "edge"]),
     "LINEAR JVP uses a constant argument's value as its tangent": (
         "forward.py", "zeros_like(p) if t is None else t", "p if t is None else t", [S, "-k", "stack"]),
+    # issue 18: custom rules, checkpoint, vmap, linearize
+    "checkpoint records its closures on the tape (no capture)": (
+        "custom.py", "with substitute(trace, capture), _no_closures(",
+        "with contextlib.nullcontext(), _no_closures(",
+        [CK, "-k", "issue_cases"]),
+    "custom_vjp does not look for closed-over values": (
+        "custom.py", "with _no_closures([trace], \"custom_vjp\", name, funcs, above=[trace]):",
+        "with _no_closures([], \"custom_vjp\", name, funcs, above=[trace]):",
+        [CU, "-k", "custom_vjp_closing"]),
+    "custom_jvp tangent shapes not checked (broadcast silently)": (
+        "custom.py", "            if shape_of(p) != shape_of(t):", "            if False:",
+        [CU, "-k", "wrong_tangent_shape"]),
+    "custom_vjp cotangent shapes not checked (summed silently)": (
+        "custom.py", "            if shape_of(ct) != shape_of(x):", "            if False:",
+        [CU, "-k", "cotangent_structure_or_shape"]),
+    "checkpoint reuses the cotangents of another output": (
+        "custom.py", "if cache[0] is not g or cache[1] is None or cache[1][0] != k:", "if cache[1] is None:",
+        [CK, "-k", "one_point"]),
+    "ended traces keep their level (replays mix up levels)": (
+        "core.py", "        self.trace.level = _ENDED", "        pass", [CK, "-k", "one_point"]),
+    "vmap keeps the batch axis first for separated advanced indices": (
+        "batching.py", "        return new, len(np.broadcast_shapes(",
+        "        return new, 0 * len(np.broadcast_shapes(", [V, "-k", "issue_indexing"]),
+    "vmap: integers not counted as advanced indices": (
+        "batching.py", "isinstance(ix, (list, np.ndarray, int, np.integer)) and not isinstance(ix, bool)]",
+        "isinstance(ix, (list, np.ndarray))]", [V, "-k", "issue_indexing"]),
+    "vmap: batched gather without moving the advanced axes into place": (
+        "batching.py", "    return (out if perm is None else P.transpose(out, perm)), 0", "    return out, 0",
+        [V, "-k", "batched_index"]),
+    "vmap: keyword arguments not mapped": (
+        "batching.py", "axes += [0] * (len(leaves) - len(axes))",
+        "axes += [None] * (len(leaves) - len(axes))", [V, "-k", "keyword"]),
+    "vmap: an empty batch loses the per-example shape": (
+        "batching.py", "np.moveaxis(np.zeros((0, *shape_of(o))), 0, ax)", "np.zeros((0,))",
+        [V, "-k", "keyword"]),
+    "vmap: a custom body's closure sees the whole batch, not its example": (
+        "batching.py", "lambda c, b=b: _take(c.val, c.bdim, b)", "lambda c, b=b: c.val",
+        [CU, "-k", "batched_values"]),
+    "linearize gives float64 tangents for float32 inputs": (
+        "linearize.py", "else dots[s], dtype) for v, s", "else dots[s], None) for v, s",
+        [CK, "-k", "float32"]),
+    "linearize follows only one tangent per entry": (
+        "linearize.py", "for i, t in ts.items():", "for i, t in list(ts.items())[:1]:",
+        ["tests/test_custom_api.py", "-k", "linearize"]),
 }
 
 
