@@ -57,3 +57,30 @@ __all__ = [
     "stop_gradient", "minimum", "log1p", "expm1", "logsumexp", "max", "min", "amax", "amin", "prod",
     "concatenate", "clip", "sigmoid",
 ]
+
+# --- issue 19: the numpy readers reach for (one module per family) -----------------
+from . import linalg  # noqa: E402
+from .contractions import cross, einsum, inner, kron, outer, tensordot, vdot  # noqa: E402
+from .elementwise import (  # noqa: E402
+    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, ceil, cosh, deg2rad, exp2, fabs, floor,
+    fmax, fmin, hypot, log2, log10, logaddexp, logaddexp2, mod, rad2deg, reciprocal, remainder, round,
+    sign, sinc, sinh, square, tan, trunc,
+)
+from .reductions import argsort, average, cumprod, cumsum, diff, sort, std, trace, var  # noqa: E402
+from .shapes import (  # noqa: E402
+    array_split, astype, atleast_1d, atleast_2d, atleast_3d, column_stack, diag, diagonal, dstack,
+    expand_dims, flip, fliplr, flipud, hstack, moveaxis, pad, ravel, repeat, roll, rot90, split,
+    squeeze, swapaxes, tile, tril, triu, vstack,
+)
+
+__all__ += [
+    "linalg",
+    "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2",
+    "hypot", "log2", "log10", "exp2", "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc",
+    "fabs", "sinc", "deg2rad", "rad2deg", "logaddexp", "logaddexp2", "fmax", "fmin", "mod", "remainder",
+    "var", "std", "cumsum", "cumprod", "diff", "trace", "sort", "argsort", "average",
+    "ravel", "squeeze", "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack",
+    "dstack", "column_stack", "split", "array_split", "repeat", "tile", "roll", "flip", "flipud",
+    "fliplr", "rot90", "swapaxes", "moveaxis", "pad", "diag", "diagonal", "triu", "tril", "astype",
+    "einsum", "tensordot", "inner", "outer", "vdot", "kron", "cross",
+]
