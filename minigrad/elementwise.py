@@ -46,16 +46,21 @@ def _fmin_wins(x, y):
 
 
 def _sinc_derivative(x, k):
-    """The k-th derivative of sinc(x) = sin(pi x) / (pi x): by Leibniz's rule on
-    sin(u) * (1/u) with u = pi x, and its Maclaurin coefficient at x = 0."""
+    """The k-th derivative of sinc(x) = sin(pi x) / (pi x), u = pi x: for |u| < 1
+    its Maclaurin series sum_n (-1)^n u^(2n) / (2n+1)!, differentiated k times
+    (exact at 0, no cancellation near it); elsewhere Leibniz's rule on sin(u) * (1/u)."""
     u = np.pi * np.asarray(x, dtype=float)
-    safe = np.where(u == 0.0, 1.0, u)
-    total = np.zeros_like(safe)
+    small = np.abs(u) < 1.0
+    us = np.where(small, u, 0.0)
+    series = np.zeros_like(u)
+    for n in range((k + 1) // 2, (k + 1) // 2 + 20):  # terms with 2n >= k
+        series = series + (-1) ** n * factorial(2 * n) / factorial(2 * n - k) / factorial(2 * n + 1) * us ** (2 * n - k)
+    safe = np.where(small, 1.0, u)
+    leibniz = np.zeros_like(u)
     for j in range(k + 1):  # d^j sin(u) = sin(u + j pi/2);  d^i (1/u) = (-1)^i i! / u^(i+1)
         i = k - j
-        total = total + comb(k, j) * np.sin(safe + j * np.pi / 2) * (-1) ** i * factorial(i) / safe ** (i + 1)
-    at_zero = (-1) ** (k // 2) / (k + 1) if k % 2 == 0 else 0.0
-    return _scalar(np.pi**k * np.where(u == 0.0, at_zero, total))
+        leibniz = leibniz + comb(k, j) * np.sin(safe + j * np.pi / 2) * (-1) ** i * factorial(i) / safe ** (i + 1)
+    return _scalar(np.pi**k * np.where(small, series, leibniz))
 
 
 def constant(name, impl):
