@@ -37,22 +37,23 @@ def _loss(m, f):
 _COMPILED: dict = {}
 
 
-def _jax(kind, jax_f):
-    """JAX's references for `jax_f`, jit-compiled once per function (and per shape)."""
-    key = (kind, jax_f)
+def _jax(jax_f, order2, batched):
+    """JAX's references for `jax_f`, in one function jit-compiled once per
+    function (and input shape)."""
+    key = (jax_f, order2, batched)
     if key not in _COMPILED:
         loss = _loss(jnp, jax_f)
 
-        def modes(args, ts, ct):
-            return jax.jvp(jax_f, args, ts), jax.vjp(jax_f, *args)[1](ct)
+        def everything(args, ts, ct, stacked):
+            argnums = tuple(range(len(args)))
+            out = {"jvp": jax.jvp(jax_f, args, ts), "vjp": jax.vjp(jax_f, *args)[1](ct)}
+            if order2:
+                out["hvp"] = jax.jvp(jax.grad(loss, argnums=argnums), args, ts)[1]
+            if batched:
+                out["vmap"] = jax.vmap(jax_f)(*stacked), jax.vmap(jax.grad(loss, argnums=argnums))(*stacked)
+            return out
 
-        def hvp(args, ts):
-            return jax.jvp(jax.grad(loss, argnums=tuple(range(len(args)))), args, ts)[1]
-
-        def batched(stacked):
-            return jax.vmap(jax_f)(*stacked), jax.vmap(jax.grad(loss, argnums=tuple(range(len(stacked)))))(*stacked)
-
-        _COMPILED[key] = jax.jit({"modes": modes, "hvp": hvp, "vmap": batched}[kind])
+        _COMPILED[key] = jax.jit(everything)
     return _COMPILED[key]
 
 
@@ -64,18 +65,19 @@ def check(mg_f, jax_f, args, batch=None, seed=0, rtol=1e-9, atol=1e-9, order2=Tr
     ts = tuple(_rand(a, rng) for a in args)
     y, t = mg.jvp(mg_f, args, ts)
     ct = jax.tree_util.tree_map(lambda v: _rand(v, rng), y)
-    (jy, jt), j_cts = _jax("modes", jax_f)(args, ts, ct)
+    stacked = None if batch is None else tuple(np.stack([a, b]) for a, b in zip(args, batch))
+    ref = _jax(jax_f, order2, batch is not None)(args, ts, ct, stacked)
+    jy, jt = ref["jvp"]
     close(y, jy, rtol, atol)
     close(t, jt, rtol, atol)
     y2, f_vjp = mg.vjp(mg_f, *args)
     close(y2, jy, rtol, atol)
-    close(f_vjp(ct), j_cts, rtol, atol)
+    close(f_vjp(ct), ref["vjp"], rtol, atol)
     argnums = tuple(range(len(args)))
     if order2:
         hvp = mg.jvp(mg.grad(_loss(mg, mg_f), argnums=argnums), args, ts)[1]
-        close(hvp, _jax("hvp", jax_f)(args, ts), 100 * rtol, 100 * atol)
+        close(hvp, ref["hvp"], 100 * rtol, 100 * atol)
     if batch is not None:
-        stacked = tuple(np.stack([a, b]) for a, b in zip(args, batch))
-        j_out, j_grads = _jax("vmap", jax_f)(stacked)
+        j_out, j_grads = ref["vmap"]
         close(mg.vmap(mg_f)(*stacked), j_out, rtol, atol)
         close(mg.vmap(mg.grad(_loss(mg, mg_f), argnums=argnums))(*stacked), j_grads, 100 * rtol, 100 * atol)
