@@ -221,5 +221,6 @@ def cross(a, b, axis=-1):
     bi = [getitem_p(b, index=(Ellipsis, i)) for i in range(n)]
     if n == 2:
         return ai[0] * bi[1] - ai[1] * bi[0]
-    c = stack([ai[1] * bi[2] - ai[2] * bi[1], ai[2] * bi[0] - ai[0] * bi[2], ai[0] * bi[1] - ai[1] * bi[0]], axis=-1)
+    c = [ai[(k + 1) % 3] * bi[(k + 2) % 3] - ai[(k + 2) % 3] * bi[(k + 1) % 3] for k in range(3)]
+    c = stack(c, axis=-1)
     return moveaxis(c, -1, axis)

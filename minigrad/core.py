@@ -302,7 +302,8 @@ def numpy_on_tracer(module: str, name: str) -> str:
     sub = "linalg." if module.endswith("linalg") else ""
     where = minigrad.linalg if sub else minigrad
     alt = f"minigrad.{sub}{name}" if hasattr(where, name) else "minigrad's operations (see the API page)"
-    return f"numpy's np.{sub}{name} cannot follow a traced value (it would drop the derivative); use {alt} instead"
+    return (f"numpy's np.{sub}{name} cannot follow a traced value (it would drop the derivative); "
+            f"use {alt} instead")
 
 
 def concrete(x: Any) -> Any:

@@ -20,13 +20,18 @@ import numpy as np
 from . import primitives as P
 from .batching import batch_rules, elementwise_rule
 from .core import Primitive, concrete
-from .primitives import _on, _on2, _scalar, cos, divide, elementwise, exp, sqrt, zeros_like
+from .primitives import _on, _on2, _scalar, divide, elementwise, exp, sqrt, zeros_like
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
 def _exp2(x):
     return 2.0**x if type(x) is float else np.exp2(x)
+
+
+def _floats(np_fn):
+    """`np_fn` with Python floats out for Python floats in."""
+    return lambda x, y: _scalar(np_fn(x, y))
 
 
 def _mask(condition):
@@ -54,12 +59,14 @@ def _sinc_derivative(x, k):
     us = np.where(small, u, 0.0)
     series = np.zeros_like(u)
     for n in range((k + 1) // 2, (k + 1) // 2 + 20):  # terms with 2n >= k
-        series = series + (-1) ** n * factorial(2 * n) / factorial(2 * n - k) / factorial(2 * n + 1) * us ** (2 * n - k)
+        coefficient = (-1) ** n * factorial(2 * n) / (factorial(2 * n - k) * factorial(2 * n + 1))
+        series = series + coefficient * us ** (2 * n - k)
     safe = np.where(small, 1.0, u)
     leibniz = np.zeros_like(u)
     for j in range(k + 1):  # d^j sin(u) = sin(u + j pi/2);  d^i (1/u) = (-1)^i i! / u^(i+1)
         i = k - j
-        leibniz = leibniz + comb(k, j) * np.sin(safe + j * np.pi / 2) * (-1) ** i * factorial(i) / safe ** (i + 1)
+        leibniz = leibniz + comb(k, j) * np.sin(safe + j * np.pi / 2) * (-1) ** i * factorial(i) / safe ** (
+            i + 1)
     return _scalar(np.pi**k * np.where(small, series, leibniz))
 
 
@@ -71,33 +78,33 @@ def constant(name, impl):
 
 
 # --- the table -------------------------------------------------------------------
-# name                      value rule                                partial derivative(s)
-tan = elementwise("tan", _on(math.tan, np.tan),                       lambda a, x: 1.0 + a * a)
-sinh = elementwise("sinh", _on(math.sinh, np.sinh),                   lambda a, x: cosh(x))
-cosh = elementwise("cosh", _on(math.cosh, np.cosh),                   lambda a, x: sinh(x))
-arcsin = elementwise("arcsin", _on(math.asin, np.arcsin),             lambda a, x: divide(1.0, sqrt(1.0 - x * x)))
-arccos = elementwise("arccos", _on(math.acos, np.arccos),             lambda a, x: -divide(1.0, sqrt(1.0 - x * x)))
-arctan = elementwise("arctan", _on(math.atan, np.arctan),             lambda a, x: divide(1.0, 1.0 + x * x))
-arcsinh = elementwise("arcsinh", _on(math.asinh, np.arcsinh),         lambda a, x: divide(1.0, sqrt(x * x + 1.0)))
-arccosh = elementwise("arccosh", _on(math.acosh, np.arccosh),         lambda a, x: divide(1.0, sqrt(x * x - 1.0)))
-arctanh = elementwise("arctanh", _on(math.atanh, np.arctanh),         lambda a, x: divide(1.0, 1.0 - x * x))
-arctan2 = elementwise("arctan2", _on2(math.atan2, np.arctan2),        lambda a, y, x: divide(x, x * x + y * y),
-                                                                      lambda a, y, x: -divide(y, x * x + y * y))
-hypot = elementwise("hypot", _on2(math.hypot, np.hypot),              lambda a, x, y: divide(x, a),
-                                                                      lambda a, x, y: divide(y, a))
-log2 = elementwise("log2", _on(math.log2, np.log2),                   lambda a, x: divide(1.0 / _LN2, x))
-log10 = elementwise("log10", _on(math.log10, np.log10),               lambda a, x: divide(1.0 / _LN10, x))
-exp2 = elementwise("exp2", _on(_exp2, np.exp2),                       lambda a, x: a * _LN2)
-logaddexp = elementwise("logaddexp", np.logaddexp,                    lambda a, x, y: exp(x - a),
-                                                                      lambda a, x, y: exp(y - a))
-logaddexp2 = elementwise("logaddexp2", np.logaddexp2,                 lambda a, x, y: exp2(x - a),
-                                                                      lambda a, x, y: exp2(y - a))
-fmax = elementwise("fmax", np.fmax,                                   lambda a, x, y: _fmax_wins(x, y),
-                                                                      lambda a, x, y: 1.0 - _fmax_wins(x, y))
-fmin = elementwise("fmin", np.fmin,                                   lambda a, x, y: _fmin_wins(x, y),
-                                                                      lambda a, x, y: 1.0 - _fmin_wins(x, y))
-mod = elementwise("mod", _on2(lambda x, y: x % y, np.mod),            1, lambda a, x, y: -floor(divide(x, y)))
-sinc_p = Primitive("sinc", lambda x, k=0: _sinc_derivative(x, k),     # the k-th derivative of sinc
+# name                      value rule                        partial derivative(s)
+tan = elementwise("tan", _on(math.tan, np.tan),               lambda a, x: 1.0 + a * a)
+sinh = elementwise("sinh", _on(math.sinh, np.sinh),           lambda a, x: cosh(x))
+cosh = elementwise("cosh", _on(math.cosh, np.cosh),           lambda a, x: sinh(x))
+arcsin = elementwise("arcsin", _on(math.asin, np.arcsin),     lambda a, x: divide(1.0, sqrt(1.0 - x * x)))
+arccos = elementwise("arccos", _on(math.acos, np.arccos),     lambda a, x: -divide(1.0, sqrt(1.0 - x * x)))
+arctan = elementwise("arctan", _on(math.atan, np.arctan),     lambda a, x: divide(1.0, 1.0 + x * x))
+arcsinh = elementwise("arcsinh", _on(math.asinh, np.arcsinh), lambda a, x: divide(1.0, sqrt(x * x + 1.0)))
+arccosh = elementwise("arccosh", _on(math.acosh, np.arccosh), lambda a, x: divide(1.0, sqrt(x * x - 1.0)))
+arctanh = elementwise("arctanh", _on(math.atanh, np.arctanh), lambda a, x: divide(1.0, 1.0 - x * x))
+arctan2 = elementwise("arctan2", _on2(math.atan2, np.arctan2),lambda a, y, x: divide(x, x * x + y * y),
+                                                              lambda a, y, x: -divide(y, x * x + y * y))
+hypot = elementwise("hypot", _on2(math.hypot, np.hypot),      lambda a, x, y: divide(x, a),
+                                                              lambda a, x, y: divide(y, a))
+log2 = elementwise("log2", _on(math.log2, np.log2),           lambda a, x: divide(1.0 / _LN2, x))
+log10 = elementwise("log10", _on(math.log10, np.log10),       lambda a, x: divide(1.0 / _LN10, x))
+exp2 = elementwise("exp2", _on(_exp2, np.exp2),               lambda a, x: a * _LN2)
+logaddexp = elementwise("logaddexp", _floats(np.logaddexp),   lambda a, x, y: exp(x - a),
+                                                              lambda a, x, y: exp(y - a))
+logaddexp2 = elementwise("logaddexp2", _floats(np.logaddexp2),lambda a, x, y: exp2(x - a),
+                                                              lambda a, x, y: exp2(y - a))
+fmax = elementwise("fmax", _floats(np.fmax),                  lambda a, x, y: _fmax_wins(x, y),
+                                                              lambda a, x, y: 1.0 - _fmax_wins(x, y))
+fmin = elementwise("fmin", _floats(np.fmin),                  lambda a, x, y: _fmin_wins(x, y),
+                                                              lambda a, x, y: 1.0 - _fmin_wins(x, y))
+mod = elementwise("mod", _on2(lambda x, y: x % y, np.mod),    1, lambda a, x, y: -floor(divide(x, y)))
+sinc_p = Primitive("sinc", lambda x, k=0: _sinc_derivative(x, k), # the k-th derivative of sinc
                    jvp=(lambda t, a, x, k=0: t * sinc_p(x, k=k + 1),),
                    vjp=(lambda g, a, x, k=0: g * sinc_p(x, k=k + 1),))
 # piecewise constant: derivative 0

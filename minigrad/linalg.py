@@ -5,13 +5,15 @@ M. B. Giles, "Collected matrix derivative results for forward and reverse mode
 algorithmic differentiation" (2008), and I. Murray, "Differentiation of the
 Cholesky decomposition" (2016). A dot is a tangent, a bar a cotangent, `C = A^-1`.
 
-    inv:       C' = -C A' C                        A_bar = -C^T C_bar C^T             (Giles 2.2)
-    solve:     X = A^-1 B,  X' = A^-1 (B' - A' X)  B_bar = A^-T X_bar,  A_bar = -B_bar X^T   (Giles 2.3)
-    det:       d' = d tr(C A')                     A_bar = d_bar d C^T                (Giles 2.2)
-    log|det|:  l' = tr(C A')                       A_bar = l_bar C^T
-    cholesky:  L' = L Phi(L^-1 A' L^-T)            A_bar = L^-T Phi(L^T L_bar) L^-1   (Murray 2016, eqs. 8, 10)
-    eigh:      w' = diag(V^T A' V)                 A_bar = V diag(w_bar) V^T          (Giles 3.1)
-               V' = V (F o V^T A' V)               A_bar = V (F o V^T V_bar) V^T,  F_ij = 1 / (w_j - w_i), F_ii = 0
+    inv        C' = -C A' C                          A_bar = -C^T C_bar C^T           (Giles 2.2)
+    solve      X = A^-1 B:  X' = A^-1 (B' - A' X)    B_bar = A^-T X_bar,
+                                                     A_bar = -B_bar X^T               (Giles 2.3)
+    det        d' = d tr(C A')                       A_bar = d_bar d C^T              (Giles 2.2)
+    log|det|   l' = tr(C A')                         A_bar = l_bar C^T
+    cholesky   L' = L Phi(L^-1 A' L^-T)              A_bar = L^-T Phi(L^T L_bar) L^-1 (Murray 2016)
+    eigvalsh   w' = diag(V^T A' V)                   A_bar = V diag(w_bar) V^T        (Giles 3.1)
+    eigvecs    V' = V (F o (V^T A' V))               A_bar = V (F o (V^T V_bar)) V^T  (Giles 3.1)
+               F_ij = 1 / (w_j - w_i) for i != j, F_ii = 0; o is the elementwise product
 
 Phi takes the lower triangle and halves the diagonal. Matrices may carry
 leading (batch) axes, as in numpy. `cholesky` and `eigh` read a symmetric
@@ -29,7 +31,7 @@ import numpy as np
 
 from .batching import _front, batch_rules
 from .core import Primitive, shape_of
-from .primitives import _scalar, abs, amax, amin, matmul, power, reshape, sqrt, where, zeros_like
+from .primitives import _scalar, abs, amax, amin, power, reshape, sqrt, where, zeros_like
 from .primitives import sum as _sum
 from .shapes import swapaxes
 
@@ -55,6 +57,16 @@ def _phi(x):
     return x * (np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
 
 
+def _diag_of_quadratic(v, t):
+    """diag(V^T T V), as sum_j V_ji (T V)_ji."""
+    return _sum(v * (t @ v), axis=-2)
+
+
+def _scaled_outer(v, g):
+    """V diag(g) V^T."""
+    return (v * reshape(g, shape_of(g)[:-1] + (1, shape_of(g)[-1]))) @ _T(v)
+
+
 def _eigvec_factor(x):
     """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it (w: the eigenvalues of x)."""
     w = eigvalsh_p(x)
@@ -77,18 +89,17 @@ det_p = Primitive("det", lambda a: _scalar(np.linalg.det(a)),
                   jvp=(lambda t, d, a: d * _tr(inv_p(a), t),),
                   vjp=(lambda g, d, a: _mat(g * d) * _T(inv_p(a)),))
 logabsdet_p = Primitive("logabsdet", lambda a: _scalar(np.linalg.slogdet(a)[1]),
-                        jvp=(lambda t, l, a: _tr(inv_p(a), t),),
-                        vjp=(lambda g, l, a: _mat(g) * _T(inv_p(a)),))
+                        jvp=(lambda t, ld, a: _tr(inv_p(a), t),),
+                        vjp=(lambda g, ld, a: _mat(g) * _T(inv_p(a)),))
 det_sign_p = Primitive("det_sign", lambda a: _scalar(np.linalg.slogdet(a)[0]),  # piecewise constant
                        jvp=(lambda t, s, a: zeros_like(s),),
                        vjp=(lambda g, s, a: zeros_like(a),))
 cholesky_p = Primitive("cholesky", np.linalg.cholesky,
-                       jvp=(lambda t, L, a: L @ _phi(solve_p(L, _T(solve_p(L, _T(t))))),),
-                       vjp=(lambda g, L, a: _T(solve_p(_T(L), _T(solve_p(_T(L), _phi(_T(L) @ g))))),))
+                       jvp=(lambda t, c, a: c @ _phi(solve_p(c, _T(solve_p(c, _T(t))))),),
+                       vjp=(lambda g, c, a: _T(solve_p(_T(c), _T(solve_p(_T(c), _phi(_T(c) @ g))))),))
 eigvalsh_p = Primitive("eigvalsh", np.linalg.eigvalsh,
-                       jvp=(lambda t, w, a: _sum(eigvecs_p(a) * (t @ eigvecs_p(a)), axis=-2),),
-                       vjp=(lambda g, w, a: (eigvecs_p(a) * reshape(g, shape_of(g)[:-1] + (1, shape_of(g)[-1])))
-                            @ _T(eigvecs_p(a)),))
+                       jvp=(lambda t, w, a: _diag_of_quadratic(eigvecs_p(a), t),),
+                       vjp=(lambda g, w, a: _scaled_outer(eigvecs_p(a), g),))
 eigvecs_p = Primitive("eigvecs", lambda a: np.linalg.eigh(a)[1],
                       jvp=(lambda t, v, a: v @ (_eigvec_factor(a) * (_T(v) @ t @ v)),),
                       vjp=(lambda g, v, a: v @ (_eigvec_factor(a) * (_T(v) @ g)) @ _T(v),))
@@ -275,5 +286,7 @@ def _matrix_norm(x, ord, axes, keepdims):
         sums = _sum(abs(x), axis=inner, keepdims=True)
         pick = amax if ord > 0 else amin
         out = pick(sums, axis=outer, keepdims=True)
-        return out if keepdims else reshape(out, tuple(n for i, n in enumerate(shape_of(out)) if i not in (row, col)))
-    raise NotImplementedError(f"minigrad.linalg.norm: matrix ord {ord!r} (2, -2 and 'nuc' need singular values)")
+        if keepdims:
+            return out
+        return reshape(out, tuple(n for i, n in enumerate(shape_of(out)) if i not in (row, col)))
+    raise NotImplementedError(f"minigrad.linalg.norm: matrix ord {ord!r} (2, -2, 'nuc': singular values)")

@@ -181,7 +181,7 @@ def diff(x, n=1, axis=-1, prepend=None, append=None):
         x = concatenate(parts, axis=axis)
     for _ in range(n):
         m = shape_of(x)[axis]
-        x = getitem_p(x, index=_at(axis, slice(1, m))) - getitem_p(x, index=_at(axis, slice(0, max(m - 1, 0))))
+        x = getitem_p(x, index=_at(axis, slice(1, m))) - getitem_p(x, index=_at(axis, slice(0, m - 1)))
     return x
 
 

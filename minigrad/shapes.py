@@ -189,7 +189,8 @@ def split(x, indices_or_sections, axis=0):
     if isinstance(indices_or_sections, (int, np.integer)):
         n = shape_of(x)[_axes(axis, _ndim(x))[0]]
         if indices_or_sections <= 0 or n % indices_or_sections:
-            raise ValueError(f"array split does not result in an equal division: {n} into {indices_or_sections}")
+            raise ValueError(f"array split does not result in an equal division: {n} into "
+                             f"{indices_or_sections}")
     return array_split(x, indices_or_sections, axis)
 
 
@@ -249,7 +250,8 @@ def flip(x, axis=None):
     array([2., 1., 0.])
     """
     axes = _axes(axis, _ndim(x))
-    return getitem_p(x, index=tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(_ndim(x))))
+    return getitem_p(x, index=tuple(slice(None, None, -1) if i in axes else slice(None)
+                                    for i in range(_ndim(x))))
 
 
 def flipud(x):
@@ -390,7 +392,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
 def _triangle(np_fn, x, k):
     shape = shape_of(x)
     if len(shape) < 2:
-        raise ValueError(f"minigrad.{np_fn.__name__} takes an array of at least 2 dimensions, got shape {shape}")
+        raise ValueError(f"minigrad.{np_fn.__name__} takes an array of 2 or more dimensions, got {shape}")
     return where(np_fn(np.ones(shape[-2:], dtype=bool), k), x, 0.0)
 
 

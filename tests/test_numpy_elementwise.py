@@ -27,14 +27,32 @@ def arrays(lo, hi, shape, elements=None):
 
 # name: value range (inside the domain, away from the poles)
 UNARY = {
-    "tan": (-1.2, 1.2), "sinh": (-3, 3), "cosh": (-3, 3), "arcsin": (-0.9, 0.9), "arccos": (-0.9, 0.9),
-    "arctan": (-5, 5), "arcsinh": (-5, 5), "arccosh": (1.1, 5), "arctanh": (-0.9, 0.9), "log2": (0.1, 5),
-    "log10": (0.1, 5), "exp2": (-3, 3), "square": (-3, 3), "reciprocal": (0.2, 3), "fabs": (0.1, 3),
-    "sinc": (0.2, 3), "deg2rad": (-360, 360), "rad2deg": (-7, 7),
+    "tan": (-1.2, 1.2),
+    "sinh": (-3, 3),
+    "cosh": (-3, 3),
+    "arcsin": (-0.9, 0.9),
+    "arccos": (-0.9, 0.9),
+    "arctan": (-5, 5),
+    "arcsinh": (-5, 5),
+    "arccosh": (1.1, 5),
+    "arctanh": (-0.9, 0.9),
+    "log2": (0.1, 5),
+    "log10": (0.1, 5),
+    "exp2": (-3, 3),
+    "square": (-3, 3),
+    "reciprocal": (0.2, 3),
+    "fabs": (0.1, 3),
+    "sinc": (0.2, 3),
+    "deg2rad": (-360, 360),
+    "rad2deg": (-7, 7),
 }
 BINARY = {
-    "arctan2": ((-3, 3), (0.1, 3)), "hypot": ((0.1, 3), (-3, -0.1)), "logaddexp": ((-5, 5), (-5, 5)),
-    "logaddexp2": ((-5, 5), (-5, 5)), "mod": ((-5, 5), (0.3, 2)), "remainder": ((-5, 5), (-2, -0.3)),
+    "arctan2": ((-3, 3), (0.1, 3)),
+    "hypot": ((0.1, 3), (-3, -0.1)),
+    "logaddexp": ((-5, 5), (-5, 5)),
+    "logaddexp2": ((-5, 5), (-5, 5)),
+    "mod": ((-5, 5), (0.3, 2)),
+    "remainder": ((-5, 5), (-2, -0.3)),
 }
 JNP_NAMES = {"mod": "remainder"}
 
@@ -67,7 +85,10 @@ def test_binary_with_broadcasting(name, data):
     check(f, jf, (x, y), batch=(bx, by))
     s, u = data.draw(floats(lx, hx)), data.draw(floats(ly, hy))
     close(f(s, u), jf(s, u))
-    close(mg.grad(mg.grad(f, argnums=1), argnums=(0, 1))(s, u), jax.grad(jax.grad(jf, argnums=1), argnums=(0, 1))(s, u))
+    close(
+        mg.grad(mg.grad(f, argnums=1), argnums=(0, 1))(s, u),
+        jax.grad(jax.grad(jf, argnums=1), argnums=(0, 1))(s, u),
+    )
 
 
 gridded = st.sampled_from([-2.0, -1.0, 0.0, 0.5, 1.0, 3.0])
@@ -81,7 +102,9 @@ def test_fmax_fmin_ties_go_as_in_jax(name, x, y):
     check(f, jf, (x, y), batch=(y * np.ones((2, 3)), x[0]), order2=False)
     nan = np.array([np.nan, 1.0, np.nan])
     close(f(nan, np.array([2.0, np.nan, np.nan])), jf(nan, np.array([2.0, np.nan, np.nan])))
-    close(mg.grad(lambda a: mg.sum(f(a, nan)))(np.ones(3)), jax.grad(lambda a: jnp.sum(jf(a, nan)))(np.ones(3)))
+    close(
+        mg.grad(lambda a: mg.sum(f(a, nan)))(np.ones(3)), jax.grad(lambda a: jnp.sum(jf(a, nan)))(np.ones(3))
+    )
 
 
 @pytest.mark.parametrize("name", ["sign", "floor", "ceil", "round", "trunc"])
@@ -124,9 +147,12 @@ def test_the_mod_operator(x, y):
 def test_numpy_functions_on_traced_values_name_minigrads():
     x = np.ones(3)
     cases = {
-        "minigrad.sin": lambda v: np.sin(v), "minigrad.tan": lambda v: np.tan(v),
-        "minigrad.sum": lambda v: np.sum(v), "minigrad.cumsum": lambda v: np.cumsum(v),
-        "minigrad.einsum": lambda v: np.einsum("i,i", v, v), "minigrad.linalg.norm": lambda v: np.linalg.norm(v),
+        "minigrad.sin": lambda v: np.sin(v),
+        "minigrad.tan": lambda v: np.tan(v),
+        "minigrad.sum": lambda v: np.sum(v),
+        "minigrad.cumsum": lambda v: np.cumsum(v),
+        "minigrad.einsum": lambda v: np.einsum("i,i", v, v),
+        "minigrad.linalg.norm": lambda v: np.linalg.norm(v),
         "minigrad.concatenate": lambda v: np.concatenate([v, v]),
         "minigrad's operations": lambda v: np.nanmean(v),
     }

@@ -14,7 +14,7 @@ test that too."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import jax
 import jax.numpy as jnp
@@ -65,16 +65,30 @@ CASES = {
     "cholesky": (lambda lib, m: lib.linalg.cholesky(spd(m)), [(N, N), (2, N, N)]),
     "eigh": (_eigh, [(N, N)]),
     "eigvalsh": (lambda lib, m: lib.linalg.eigvalsh(separated(m)), [(N, N)]),
-    "norm_vector": (lambda lib, m: lib.linalg.norm(m[0] + 2.0) + lib.linalg.norm(m, axis=1)
-                    + lib.linalg.norm(m, ord=1, axis=0) + lib.linalg.norm(m, ord=np.inf, axis=-1)
-                    + lib.linalg.norm(m[1] + 2.0, ord=3), [(N, N)]),
-    "norm_matrix": (lambda lib, m: lib.linalg.norm(general(m), "fro") + lib.linalg.norm(m)
-                    + lib.linalg.norm(general(m), 1) + lib.linalg.norm(general(m), np.inf)
-                    + lib.linalg.norm(general(m), -1, keepdims=True), [(N, N)]),
+    "norm_vector": (
+        lambda lib, m: (
+            lib.linalg.norm(m[0] + 2.0)
+            + lib.linalg.norm(m, axis=1)
+            + lib.linalg.norm(m, ord=1, axis=0)
+            + lib.linalg.norm(m, ord=np.inf, axis=-1)
+            + lib.linalg.norm(m[1] + 2.0, ord=3)
+        ),
+        [(N, N)],
+    ),
+    "norm_matrix": (
+        lambda lib, m: (
+            lib.linalg.norm(general(m), "fro")
+            + lib.linalg.norm(m)
+            + lib.linalg.norm(general(m), 1)
+            + lib.linalg.norm(general(m), np.inf)
+            + lib.linalg.norm(general(m), -1, keepdims=True)
+        ),
+        [(N, N)],
+    ),
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def pair(name, i):
     f = CASES[name][0]
     return (lambda *xs: f(mg, *xs)), (lambda *xs: f(jnp, *xs))
