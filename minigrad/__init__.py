@@ -60,6 +60,7 @@ __all__ = [
 
 # --- issue 19: the numpy readers reach for (one module per family) -----------------
 from . import linalg  # noqa: E402
+from . import primitives as _rows  # noqa: E402
 from .contractions import cross, einsum, inner, kron, outer, tensordot, vdot  # noqa: E402
 from .elementwise import (  # noqa: E402
     arccos,
@@ -111,6 +112,7 @@ from .shapes import (  # noqa: E402
     flipud,
     hstack,
     moveaxis,
+    ones_like,
     pad,
     ravel,
     repeat,
@@ -123,7 +125,12 @@ from .shapes import (  # noqa: E402
     tril,
     triu,
     vstack,
+    zeros_like,
 )
+
+# numpy's names for the rows behind the operators, and other names
+add, subtract, multiply, divide, negative = _rows.add, _rows.sub, _rows.mul, _rows.div, _rows.neg
+true_divide, absolute = divide, abs
 
 __all__ += [
     "linalg",
@@ -135,4 +142,5 @@ __all__ += [
     "dstack", "column_stack", "split", "array_split", "repeat", "tile", "roll", "flip", "flipud",
     "fliplr", "rot90", "swapaxes", "moveaxis", "pad", "diag", "diagonal", "triu", "tril", "astype",
     "einsum", "tensordot", "inner", "outer", "vdot", "kron", "cross",
+    "add", "subtract", "multiply", "divide", "true_divide", "negative", "absolute", "zeros_like", "ones_like",
 ]

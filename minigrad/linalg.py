@@ -35,6 +35,8 @@ from .primitives import _scalar, abs, amax, amin, power, reshape, sqrt, where, z
 from .primitives import sum as _sum
 from .shapes import swapaxes
 
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "norm"]
+
 
 def _T(x):
     """The transpose of the last two axes (a stack of matrices)."""

@@ -416,6 +416,24 @@ def tril(x, k=0):
     return _triangle(np.tril, x, k)
 
 
+def zeros_like(x):
+    """Zeros of the shape of `x`: a constant (no derivative flows through it).
+
+    >>> mg.zeros_like(np.ones(2)), mg.zeros_like(3.0)
+    (array([0., 0.]), 0.0)
+    """
+    return P.zeros_like(x)
+
+
+def ones_like(x):
+    """Ones of the shape of `x`: a constant.
+
+    >>> mg.ones_like(np.zeros(2))
+    array([1., 1.])
+    """
+    return P.zeros_like(x) + 1.0
+
+
 # --- casts -------------------------------------------------------------------------
 
 rounded_to_p = Primitive(  # the value rounded to a lower precision; the derivative passes through
