@@ -70,6 +70,13 @@ def _sinc_derivative(x, k):
     return _scalar(np.pi**k * np.where(small, series, leibniz))
 
 
+def _quotient(a, x, y):
+    """The integer q with x = q y + mod(x, y): rounded from (x - a) / y, so that it
+    agrees with the remainder `a` numpy computed (floor(x / y) can be off by one
+    where x / y rounds to an integer)."""
+    return round_p(divide(x - a, y))
+
+
 def constant(name, impl):
     """A piecewise-constant primitive: derivative exactly 0 in every mode."""
     return Primitive(name, impl,
@@ -103,7 +110,7 @@ fmax = elementwise("fmax", _floats(np.fmax),                  lambda a, x, y: _f
                                                               lambda a, x, y: 1.0 - _fmax_wins(x, y))
 fmin = elementwise("fmin", _floats(np.fmin),                  lambda a, x, y: _fmin_wins(x, y),
                                                               lambda a, x, y: 1.0 - _fmin_wins(x, y))
-mod = elementwise("mod", _on2(lambda x, y: x % y, np.mod),    1, lambda a, x, y: -floor(divide(x, y)))
+mod = elementwise("mod", _on2(lambda x, y: x % y, np.mod),    1, lambda a, x, y: -_quotient(a, x, y))
 sinc_p = Primitive("sinc", lambda x, k=0: _sinc_derivative(x, k), # the k-th derivative of sinc
                    jvp=(lambda t, a, x, k=0: t * sinc_p(x, k=k + 1),),
                    vjp=(lambda g, a, x, k=0: g * sinc_p(x, k=k + 1),))
