@@ -95,7 +95,20 @@ from .elementwise import (  # noqa: E402
     tan,
     trunc,
 )
-from .reductions import argsort, average, cumprod, cumsum, diff, sort, std, trace, var  # noqa: E402
+from .reductions import (  # noqa: E402
+    argmax,
+    argmin,
+    argsort,
+    average,
+    cumprod,
+    cumsum,
+    diff,
+    median,
+    sort,
+    std,
+    trace,
+    var,
+)
 from .shapes import (  # noqa: E402
     array_split,
     astype,
@@ -137,7 +150,8 @@ __all__ += [
     "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2",
     "hypot", "log2", "log10", "exp2", "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc",
     "fabs", "sinc", "deg2rad", "rad2deg", "logaddexp", "logaddexp2", "fmax", "fmin", "mod", "remainder",
-    "var", "std", "cumsum", "cumprod", "diff", "trace", "sort", "argsort", "average",
+    "var", "std", "cumsum", "cumprod", "diff", "trace", "sort", "argsort", "average", "median", "argmax",
+    "argmin",
     "ravel", "squeeze", "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack",
     "dstack", "column_stack", "split", "array_split", "repeat", "tile", "roll", "flip", "flipud",
     "fliplr", "rot90", "swapaxes", "moveaxis", "pad", "diag", "diagonal", "triu", "tril", "astype",

@@ -109,6 +109,52 @@ def argsort(x, axis=-1):
     return np.argsort(concrete(x), axis=axis, kind="stable")
 
 
+def argmax(x, axis=None):
+    """Index of the largest element (of the flattened array by default), like
+    `np.argmax`: an integer, a constant.
+
+    >>> mg.argmax(np.array([1.0, 3.0, 2.0]))
+    1
+    """
+    return _integers(np.argmax(concrete(x), axis=axis))
+
+
+def argmin(x, axis=None):
+    """Index of the smallest element, like `np.argmin`: an integer, a constant.
+
+    >>> mg.argmin(np.array([1.0, 3.0, 0.5]))
+    2
+    """
+    return _integers(np.argmin(concrete(x), axis=axis))
+
+
+def _integers(v):
+    return int(v) if np.ndim(v) == 0 else v
+
+
+def median(x, axis=None, keepdims=False):
+    """Median along `axis`, like `np.median`: the middle of the sorted values
+    (the mean of the two middle ones for an even count), so its derivative goes
+    to the middle element(s).
+
+    >>> mg.median(np.array([3.0, 1.0, 2.0, 10.0]))
+    2.5
+    >>> mg.grad(mg.median)(np.array([3.0, 1.0, 2.0, 10.0]))
+    array([0.5, 0. , 0.5, 0. ])
+    """
+    shape = shape_of(x)
+    xs, ax = _flat_axis(x, axis)
+    s = sort_p(xs, axis=ax)
+    n = shape_of(xs)[ax]
+    lo = getitem_p(s, index=_at(ax, (n - 1) // 2))
+    hi = getitem_p(s, index=_at(ax, n // 2))
+    m = (lo + hi) * 0.5
+    if keepdims:
+        axes = _axes(axis, len(shape))
+        m = reshape(m, tuple(1 if i in axes else k for i, k in enumerate(shape)))
+    return m
+
+
 def var(x, axis=None, ddof=0, keepdims=False):
     """Variance along `axis`, `sum((x - mean)**2) / (n - ddof)`, like `np.var`.
 

@@ -142,6 +142,11 @@ CASES = {
         lambda p: [(3, 3, 2)],
     ),
     "sort": (lambda m, x, axis: m.sort(x, axis), [{"axis": a} for a in (-1, 0, None)], lambda p: [(3, 4)]),
+    "median": (
+        lambda m, x, axis, keepdims: m.median(x, axis=axis, keepdims=keepdims),
+        [{"axis": a, "keepdims": k} for a, k in ((None, False), (0, True), (-1, False), (None, True))],
+        lambda p: [(3, 4)],
+    ),
     "average": (
         lambda m, x, w, axis: m.average(x, axis=axis, weights=w),
         [{"axis": None, "ws": (2, 3)}, {"axis": 1, "ws": (3,)}, {"axis": (0, 1), "ws": (2, 3)}],
@@ -210,7 +215,7 @@ def pair(name, i):
 
 # few distinct values: ties (sort) and zeros (cumprod) are common
 gridded = st.sampled_from([-2.0, -1.0, 0.0, 0.5, 1.0, 3.0])
-GRIDDED = {"sort", "cumprod"}
+GRIDDED = {"sort", "cumprod", "median"}
 
 
 def draw_values(data, name, shape):
@@ -252,6 +257,8 @@ def test_clear_errors():
 def test_argsort_and_integer_casts_are_constants():
     x = np.array([3.0, 1.0, 2.0, 1.0])
     close(mg.argsort(x), jnp.argsort(x))
+    assert (mg.argmax(x), mg.argmin(x)) == (0, 1)  # the first of tied minima, as numpy
+    close(mg.argmax(x.reshape(2, 2), axis=0), jnp.argmax(x.reshape(2, 2), axis=0))
     assert mg.grad(lambda v: mg.sum(v * mg.argsort(v)))(x).tolist() == [1.0, 3.0, 2.0, 0.0]
     close(mg.astype(1.0 + 2.0**-30, np.float32), 1.0)
     assert mg.jvp(lambda v: v.astype(np.float32), (1.5,), (2.0,)) == (1.5, 2.0)
