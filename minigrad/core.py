@@ -217,7 +217,7 @@ class Tracer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({concrete(self)!r})"
 
-    # numpy's methods and `%` (issue 19); the functions live in the family modules.
+    # numpy's methods, `%` and `//` (issue 19); the functions live in the family modules.
     # (No `.trace()`: `trace` is the transformation a tracer belongs to; use minigrad.trace.)
     def __mod__(self, other):
         from .elementwise import mod
@@ -226,6 +226,14 @@ class Tracer:
     def __rmod__(self, other):
         from .elementwise import mod
         return mod(other, self)
+
+    def __floordiv__(self, other):
+        from .elementwise import floor_divide
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        from .elementwise import floor_divide
+        return floor_divide(other, self)
 
     def ravel(self):
         from .shapes import ravel

@@ -5,7 +5,8 @@ with minigrad's own operations so that derivatives of derivatives work. Forward
 mode multiplies a tangent by them, reverse mode a cotangent (see
 `primitives.elementwise`). `a` is the output, `x`, `y` the inputs.
 
-Piecewise-constant functions (`sign`, `floor`, `ceil`, `round`, `trunc`) have
+Piecewise-constant functions (`sign`, `floor`, `ceil`, `round`, `trunc`,
+`floor_divide`) have
 derivative 0 everywhere, also at their jumps, as in JAX: their rules return an
 exact zero (not 0 * tangent, which would be nan for an infinite tangent).
 """
@@ -19,7 +20,7 @@ import numpy as np
 
 from . import primitives as P
 from .batching import batch_rules, elementwise_rule
-from .core import Primitive, concrete
+from .core import EachArg, Primitive, concrete
 from .primitives import _on, _on2, _scalar, divide, elementwise, exp, sqrt, zeros_like
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -77,11 +78,11 @@ def _quotient(a, x, y):
     return round_p(divide(x - a, y))
 
 
-def constant(name, impl):
+def constant(name, impl, n_args=1):
     """A piecewise-constant primitive: derivative exactly 0 in every mode."""
     return Primitive(name, impl,
-                     jvp=(lambda t, ans, x, **params: zeros_like(ans),),
-                     vjp=(lambda g, ans, x, **params: zeros_like(x),))
+                     jvp=EachArg(lambda i, t, ans, *xs, **params: zeros_like(ans)),
+                     vjp=EachArg(lambda i, g, ans, *xs, **params: zeros_like(xs[i])))
 
 
 # --- the table -------------------------------------------------------------------
@@ -120,9 +121,11 @@ floor = constant("floor", _on(lambda x: float(math.floor(x)), np.floor))
 ceil = constant("ceil", _on(lambda x: float(math.ceil(x)), np.ceil))
 trunc = constant("trunc", _on(lambda x: float(math.trunc(x)), np.trunc))
 round_p = constant("round", lambda x, decimals=0: _scalar(np.round(x, decimals)))
+floor_divide = constant("floor_divide", _on2(lambda x, y: x // y, np.floor_divide), 2)
 
 for _p in (tan, sinh, cosh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2, hypot, log2, log10,
-           exp2, logaddexp, logaddexp2, fmax, fmin, mod, sinc_p, sign, floor, ceil, trunc, round_p):
+           exp2, logaddexp, logaddexp2, fmax, fmin, mod, sinc_p, sign, floor, ceil, trunc, round_p,
+           floor_divide):
     batch_rules[_p] = elementwise_rule(_p)
 
 
@@ -201,9 +204,10 @@ around = round
 # numpy's ufuncs on traced values: `array % x` runs `mod`; np.tan(x) etc. raise an
 # error that names the minigrad function (see `primitives._ufunc`)
 P._UFUNC_OPS[np.remainder] = mod
+P._UFUNC_OPS[np.floor_divide] = floor_divide
 P._USER_FUNCTIONS.update({
     "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2",
     "hypot", "log2", "log10", "exp2", "square", "reciprocal", "sign", "floor", "ceil", "trunc", "fabs",
     "sinc", "deg2rad", "rad2deg", "logaddexp", "logaddexp2", "fmax", "fmin", "remainder", "minimum",
-    "log1p", "expm1",
+    "log1p", "expm1", "floor_divide",
 })

@@ -118,6 +118,18 @@ def test_piecewise_constant_functions_have_derivative_zero(name, x):
     assert mg.jvp(f, (1.3,), (np.inf,))[1] == 0.0  # exactly zero, not 0 * inf
 
 
+@settings(max_examples=8)
+@given(x=arrays(-5, 5, (2, 3)), y=arrays(0.3, 2, (3,)))
+def test_floor_divide_and_its_operator(x, y):
+    check(_floor_divide, _floor_divide, (x, y), batch=(-x, y + 0.5))
+    check(mg.floor_divide, jnp.floor_divide, (x, -y), order2=False)
+    close(mg.grad(lambda b: mg.sum(np.full(3, 7.5) // b))(y), np.zeros(3))  # ndarray // traced
+
+
+def _floor_divide(a, b):
+    return a // b
+
+
 def test_round_with_decimals_and_halves_to_even():
     x = np.array([0.5, 1.5, 2.5, -0.5, 1.26, -2.345])
     close(mg.round(x), jnp.round(x))
