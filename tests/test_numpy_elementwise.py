@@ -62,7 +62,7 @@ def _pair(name):
 
 
 @pytest.mark.parametrize("name", UNARY)
-@settings(max_examples=6)
+@settings(max_examples=4)
 @given(data=st.data())
 def test_unary(name, data):
     f, jf = _pair(name)
@@ -76,7 +76,7 @@ def test_unary(name, data):
 
 
 @pytest.mark.parametrize("name", BINARY)
-@settings(max_examples=6)
+@settings(max_examples=4)
 @given(data=st.data())
 def test_binary_with_broadcasting(name, data):
     f, jf = _pair(name)
