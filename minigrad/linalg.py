@@ -1,19 +1,24 @@
 """`minigrad.linalg`: matrix functions and their derivative rules (issue 19).
 
-The rules are the standard matrix-calculus results; equation numbers refer to
-M. B. Giles, "Collected matrix derivative results for forward and reverse mode
-algorithmic differentiation" (2008), and I. Murray, "Differentiation of the
-Cholesky decomposition" (2016). A dot is a tangent, a bar a cotangent, `C = A^-1`.
+The rules are the standard matrix-calculus results; the reference in brackets
+names the result in M. B. Giles, "Collected matrix derivative results for
+forward and reverse mode algorithmic differentiation" (2008; its subsections
+"Inverse", "Determinant", "Matrix inverse product", "Eigenvalues and
+eigenvectors"), or I. Murray, "Differentiation of the Cholesky decomposition"
+(2016). A dot is a tangent, a bar a cotangent, `C = A^-1`.
 
-    inv        C' = -C A' C                          A_bar = -C^T C_bar C^T           (Giles 2.2)
+    inv        C' = -C A' C                          A_bar = -C^T C_bar C^T           [Giles: inverse]
     solve      X = A^-1 B:  X' = A^-1 (B' - A' X)    B_bar = A^-T X_bar,
-                                                     A_bar = -B_bar X^T               (Giles 2.3)
-    det        d' = d tr(C A')                       A_bar = d_bar d C^T              (Giles 2.2)
+                                                     A_bar = -B_bar X^T               [Giles: inverse product]
+    det        d' = d tr(C A')                       A_bar = d_bar d C^T              [Giles: determinant]
     log|det|   l' = tr(C A')                         A_bar = l_bar C^T
-    cholesky   L' = L Phi(L^-1 A' L^-T)              A_bar = L^-T Phi(L^T L_bar) L^-1 (Murray 2016)
-    eigvalsh   w' = diag(V^T A' V)                   A_bar = V diag(w_bar) V^T        (Giles 3.1)
-    eigvecs    V' = V (F o (V^T A' V))               A_bar = V (F o (V^T V_bar)) V^T  (Giles 3.1)
+    cholesky   L' = L Phi(L^-1 A' L^-T)              A_bar = L^-T Phi(L^T L_bar) L^-1 [Murray]
+    eigvalsh   w' = diag(V^T A' V)                   A_bar = V diag(w_bar) V^T        [Giles: eigenvalues]
+    eigvecs    V' = V (F o (V^T A' V))               A_bar = V (F o (V^T V_bar)) V^T  [Giles: eigenvectors]
                F_ij = 1 / (w_j - w_i) for i != j, F_ii = 0; o is the elementwise product
+
+The reverse rules are the transposes of the forward ones (for the Cholesky
+factor: Phi is its own transpose), which is how they can be checked.
 
 Phi takes the lower triangle and halves the diagonal. Matrices may carry
 leading (batch) axes, as in numpy. `cholesky` and `eigh` read a symmetric
