@@ -198,7 +198,6 @@ def round(x, decimals=0):  # noqa: A001  (np.round)
 
 
 remainder = mod
-around = round
 
 
 # numpy's ufuncs on traced values: `array % x` runs `mod`; np.tan(x) etc. raise an
