@@ -142,3 +142,42 @@ def test_clear_errors():
         mg.linalg.norm(np.eye(2), "nuc")
     with pytest.raises(TypeError, match=r"minigrad\.linalg\.det"):
         mg.grad(lambda a: np.linalg.det(a))(np.eye(2))
+
+
+BATCHED = {
+    "tan": mg.tan,
+    "sinc": mg.sinc,
+    "mod": lambda v: v % 1.5,
+    "floor": mg.floor,
+    "cumsum": mg.cumsum,
+    "cumprod": mg.cumprod,
+    "sort": mg.sort,
+    "median": mg.median,
+    "roll": lambda v: mg.roll(v, 1),
+    "pad": lambda v: mg.pad(v, 1),
+    "diag": mg.diag,
+    "einsum": lambda v: mg.einsum("i,j->ij", v, v),
+    "cross": lambda v: mg.cross(v, v[::-1]),
+    "inv": lambda v: mg.linalg.inv(general(mg.outer(v, v))),
+    "solve": lambda v: mg.linalg.solve(general(mg.outer(v, v)), v),
+    "slogdet": lambda v: mg.linalg.slogdet(general(mg.outer(v, v)))[1],
+    "cholesky": lambda v: mg.linalg.cholesky(spd(mg.outer(v, v))),
+    "eigh": lambda v: mg.linalg.eigh(separated(mg.outer(v, v)))[0],
+    "norm": mg.linalg.norm,
+}
+
+
+@pytest.mark.parametrize("name", BATCHED)
+def test_vmap_runs_the_batching_rules_not_a_loop(name, monkeypatch):
+    """The new rows have batching rules: vmap calls each once for the whole batch
+    (no per-example loop, which is vmap's fallback for primitives without a rule)."""
+    import minigrad.batching as batching
+
+    def no_loop(*args):
+        raise AssertionError("vmap fell back to a loop over the batch")
+
+    monkeypatch.setattr(batching, "_take", no_loop)
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, (4, N))
+    out = mg.vmap(BATCHED[name])(x)
+    monkeypatch.undo()
+    close(out, np.stack([BATCHED[name](v) for v in x]))
