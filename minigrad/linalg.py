@@ -36,11 +36,12 @@ import numpy as np
 
 from .batching import _front, batch_rules
 from .core import Primitive, shape_of
-from .primitives import _scalar, abs, amax, amin, power, reshape, sqrt, where, zeros_like
+from .primitives import _scalar, abs, amax, amin, matmul, power, reshape, sqrt, where, zeros_like
 from .primitives import sum as _sum
 from .shapes import swapaxes
 
-__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "norm"]
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "norm", "matrix_power",
+           "multi_dot"]
 
 
 def _T(x):
@@ -238,6 +239,43 @@ def eigvalsh(a):
     """
     _square(a, "eigvalsh")
     return eigvalsh_p(_symmetric(a))
+
+
+def matrix_power(a, n):
+    """`a` multiplied by itself `n` times (`inv(a)` for negative `n`, the identity
+    for 0), like `np.linalg.matrix_power`: products by repeated squaring.
+
+    >>> mg.linalg.matrix_power(np.array([[1.0, 1.0], [0.0, 1.0]]), 3)
+    array([[1., 3.],
+           [0., 1.]])
+    """
+    _square(a, "matrix_power")
+    n = int(n)
+    if n == 0:
+        return zeros_like(a) + np.eye(shape_of(a)[-1])
+    if n < 0:
+        a, n = inv_p(a), -n
+    result = None
+    while n:
+        if n & 1:
+            result = a if result is None else result @ a
+        n >>= 1
+        if n:
+            a = a @ a
+    return result
+
+
+def multi_dot(arrays):
+    """The product of several matrices (the first and last may be vectors), like
+    `np.linalg.multi_dot`, multiplied left to right.
+
+    >>> mg.linalg.multi_dot([np.ones(2), np.eye(2), np.ones(2)])
+    2.0
+    """
+    out = arrays[0]
+    for x in arrays[1:]:
+        out = matmul(out, x)
+    return out
 
 
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (numpy's name)

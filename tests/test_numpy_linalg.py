@@ -64,13 +64,23 @@ CASES = {
     "slogdet": (lambda lib, m: tuple(lib.linalg.slogdet(general(m) * np.array([1.0, -1.0, 1.0]))), [(N, N)]),
     "cholesky": (lambda lib, m: lib.linalg.cholesky(spd(m)), [(N, N), (2, N, N)]),
     "eigh": (_eigh, [(N, N)]),
+    "matrix_power": (
+        lambda lib, m: (
+            lib.linalg.matrix_power(general(m) / 4.0, 5)
+            + lib.linalg.matrix_power(general(m), -2)
+            + lib.linalg.matrix_power(m, 0)
+            + lib.linalg.matrix_power(m, 1)
+        ),
+        [(N, N)],
+    ),
+    "multi_dot": (lambda lib, m: lib.linalg.multi_dot([m[0], m, m.T, m]), [(N, N)]),
     "eigvalsh": (lambda lib, m: lib.linalg.eigvalsh(separated(m)), [(N, N)]),
     "norm_vector": (
         lambda lib, m: (
             lib.linalg.norm(m[0] + 2.0)
-            + lib.linalg.norm(m, axis=1)
-            + lib.linalg.norm(m, ord=1, axis=0)
-            + lib.linalg.norm(m, ord=np.inf, axis=-1)
+            + lib.linalg.norm(m + 2.0, axis=1)
+            + lib.linalg.norm(m + 2.0, ord=1, axis=0)
+            + lib.linalg.norm(m - 2.0, ord=np.inf, axis=-1)
             + lib.linalg.norm(m[1] + 2.0, ord=3)
         ),
         [(N, N)],
@@ -78,7 +88,7 @@ CASES = {
     "norm_matrix": (
         lambda lib, m: (
             lib.linalg.norm(general(m), "fro")
-            + lib.linalg.norm(m)
+            + lib.linalg.norm(m + 2.0)
             + lib.linalg.norm(general(m), 1)
             + lib.linalg.norm(general(m), np.inf)
             + lib.linalg.norm(general(m), -1, keepdims=True)
@@ -133,6 +143,11 @@ def test_repeated_eigenvalues_give_nan_or_inf_eigenvector_derivatives_as_jax():
     v_grad = mg.grad(lambda m: mg.sum(mg.linalg.eigh(m)[1] * np.arange(9.0).reshape(3, 3)))(a)
     j_grad = jax.grad(lambda m: jnp.sum(jnp.linalg.eigh(m)[1] * np.arange(9.0).reshape(3, 3)))(a)
     assert not np.all(np.isfinite(v_grad)) and not np.all(np.isfinite(j_grad))
+
+
+def test_the_euclidean_norm_at_zero_has_a_nan_derivative_as_jax():
+    ours, theirs = mg.grad(mg.linalg.norm)(np.zeros(3)), jax.grad(jnp.linalg.norm)(np.zeros(3))
+    assert np.isnan(ours).all() and np.isnan(theirs).all()
 
 
 def test_clear_errors():
