@@ -286,6 +286,102 @@ class Tracer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({concrete(self)!r})"
 
+    # numpy's methods, `%` and `//` (issue 19); the functions live in the family modules.
+    # (No `.trace()`: `trace` is the transformation a tracer belongs to; use minigrad.trace.)
+    def __mod__(self, other):
+        from .elementwise import mod
+        return mod(self, other)
+
+    def __rmod__(self, other):
+        from .elementwise import mod
+        return mod(other, self)
+
+    def __floordiv__(self, other):
+        from .elementwise import floor_divide
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        from .elementwise import floor_divide
+        return floor_divide(other, self)
+
+    def ravel(self):
+        from .shapes import ravel
+        return ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        from .shapes import squeeze
+        return squeeze(self, axis)
+
+    def astype(self, dtype):
+        from .shapes import astype
+        return astype(self, dtype)
+
+    def swapaxes(self, axis1, axis2):
+        from .shapes import swapaxes
+        return swapaxes(self, axis1, axis2)
+
+    def repeat(self, repeats, axis=None):
+        from .shapes import repeat
+        return repeat(self, repeats, axis)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        from .shapes import diagonal
+        return diagonal(self, offset, axis1, axis2)
+
+    def cumsum(self, axis=None):
+        from .reductions import cumsum
+        return cumsum(self, axis)
+
+    def cumprod(self, axis=None):
+        from .reductions import cumprod
+        return cumprod(self, axis)
+
+    def var(self, axis=None, ddof=0, keepdims=False):
+        from .reductions import var
+        return var(self, axis, ddof, keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        from .reductions import std
+        return std(self, axis, ddof, keepdims)
+
+    def clip(self, min=None, max=None):  # noqa: A002
+        from .primitives import clip
+        return clip(self, min, max)
+
+    def round(self, decimals=0):
+        from .elementwise import round
+        return round(self, decimals)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """numpy functions (np.sum, np.linalg.solve, ...) on a traced value: an
+        error naming minigrad's function, never a value without its derivative.
+        Functions of the shape and dtype only (np.shape, np.ndim, np.size,
+        np.iscomplexobj, np.result_type, ...) answer."""
+        if func.__name__ in _METADATA:  # np.shape(x), np.iscomplexobj(x), ...: no values needed
+            return func(*(_stand_in(a) for a in args), **kwargs)
+        raise TypeError(numpy_on_tracer(func.__module__, func.__name__))
+
+
+_METADATA = {"shape", "ndim", "size", "iscomplexobj", "isrealobj", "result_type", "min_scalar_type"}
+
+
+def _stand_in(x: Any) -> Any:
+    """An array of `x`'s shape and dtype without its values (a broadcast zero)."""
+    return np.broadcast_to(np.zeros((), x.dtype), x.shape) if isinstance(x, Tracer) else x
+
+
+def numpy_on_tracer(module: str, name: str) -> str:
+    """The error message for numpy's `module.name` called on a traced value."""
+    import minigrad
+
+    sub = "linalg." if module.endswith("linalg") else ""
+    where = minigrad.linalg if sub else minigrad
+    alt = f"minigrad.{sub}{name}" if hasattr(where, name) else "minigrad's operations (see the API page)"
+    return (f"numpy's np.{sub}{name} cannot follow a traced value (it would drop the derivative); "
+            f"use {alt} instead")
+
 
 def concrete(x: Any) -> Any:
     """The plain value under any number of tracers.

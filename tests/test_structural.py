@@ -216,7 +216,25 @@ OPS = {
     "flatten": (1, lambda m, v: m.reshape(v, (-1,))),
     "stack": (0, lambda m, v: m.stack([v, 2.0 * v], axis=-1)),
     "square": (0, lambda m, v: v**2),
+    # issue 19: shape functions, scans, contractions and linear algebra
+    "ravel": (1, lambda m, v: m.ravel(v)),
+    "flip_roll": (1, lambda m, v: m.roll(m.flip(v, -1), 1, axis=-1)),
+    "swapaxes": (2, lambda m, v: m.swapaxes(v, 0, -1)),
+    "cumsum": (1, lambda m, v: m.cumsum(v, axis=-1)),
+    "triu": (2, lambda m, v: m.triu(v)),
+    "diagonal": (2, lambda m, v: m.diagonal(v, axis1=-2, axis2=-1)),
+    "einsum": (2, lambda m, v: m.einsum("...ij,jk->...ik", v, _c(v.shape[-1], 2))),
+    "tensordot": (1, lambda m, v: m.tensordot(v, _c(v.shape[-1], 2), axes=1)),
+    "pad": (1, lambda m, v: m.pad(v, 1)),
+    "inv": (2, lambda m, v: m.linalg.inv(_well_conditioned(m, v)) if v.shape[-1] == v.shape[-2] else v),
+    "solve": (2, lambda m, v: m.linalg.solve(_well_conditioned(m, _c(v.shape[-2], v.shape[-2])), v)),
+    "det": (2, lambda m, v: m.linalg.det(_well_conditioned(m, v)) if v.shape[-1] == v.shape[-2] else v),
 }
+
+
+def _well_conditioned(m, v):
+    """I + 0.1 tanh(v): rows diagonally dominant for up to 8 columns, so invertible."""
+    return np.eye(v.shape[-1]) + 0.1 * m.tanh(v)
 
 
 def run(program, m, v):
