@@ -828,7 +828,7 @@ for _p, _reads in {
     cos: (0,),                  tanh: (0,),                 sqrt: ("ans",),
     pow: ((0, 1), (0, "ans")),  integer_pow: ((0, 1),),     # (x, n): reads n too
     maximum: ((0, 1), (0, 1)),  minimum: ((0, 1), (0, 1)),
-    log1p: (0,),                expm1: ("ans",),            sigmoid: ("ans",),
+    log1p: (0,),                expm1: ("ans",),            sigmoid: (("ans", 0),),
     sum_p: ((),),               reshape_p: ((),),           transpose_p: ((),),
     broadcast_to_p: ((),),      getitem_p: ((),),           scatter_add_p: ((),),
     matmul: ((0, 1), (0, 1)),   where_p: ((), 0, 0),        stop_gradient_p: ((),),
