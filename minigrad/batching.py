@@ -30,6 +30,7 @@ import numpy as np
 from . import primitives as P
 from .core import (
     Primitive,
+    ShapeOnly,
     Trace,
     Tracer,
     bind,
@@ -47,18 +48,15 @@ class _BatchedValueRead(Exception):
     """Raised (and caught by vmap) when code reads the values of a batched input."""
 
 
-def _read(*args: Any, **kwargs: Any) -> Any:
-    raise _BatchedValueRead
-
-
-class _PerExample:
+class _PerExample(ShapeOnly):
     """What `minigrad.concrete` finds under a batched value: the shape and dtype
     of one example, and no values (they differ from example to example)."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("dtype",)
+    refusal = _BatchedValueRead
 
     def __init__(self, shape: tuple, dtype: Any):
-        self.shape = shape
+        super().__init__(shape)
         self.dtype = dtype
 
     def __repr__(self) -> str:
@@ -70,13 +68,6 @@ class _PerExample:
         if func is np.ndim:
             return len(self.shape)
         raise _BatchedValueRead
-
-    __array__ = __array_ufunc__ = __float__ = __int__ = __index__ = _read
-    __bool__ = __len__ = __iter__ = __getitem__ = __lt__ = __le__ = __gt__ = __ge__ = _read
-    __eq__ = __ne__ = __neg__ = __abs__ = __add__ = __radd__ = __sub__ = __rsub__ = _read
-    __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = __rpow__ = _read
-    __matmul__ = __rmatmul__ = _read
-    __hash__ = None
 
 
 class BatchTracer(Tracer):

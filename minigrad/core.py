@@ -367,6 +367,32 @@ class Tracer:
 _METADATA = {"shape", "ndim", "size", "iscomplexobj", "isrealobj", "result_type", "min_scalar_type"}
 
 
+class ShapeOnly:
+    """A stand-in that knows a value's shape and nothing else: any read of its
+    values raises `refusal` (a tape entry's value no rule needs, a batched
+    value seen as one example). Subclasses set `refusal`."""
+
+    __slots__ = ("shape",)
+    refusal: type[Exception] = Exception
+
+    def __init__(self, shape: tuple):
+        self.shape = shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def _read(self, *args: Any, **kwargs: Any) -> Any:
+        raise self.refusal
+
+    __array__ = __array_ufunc__ = __float__ = __int__ = __index__ = _read
+    __bool__ = __len__ = __iter__ = __getitem__ = __lt__ = __le__ = __gt__ = __ge__ = _read
+    __eq__ = __ne__ = __neg__ = __abs__ = __add__ = __radd__ = __sub__ = __rsub__ = _read
+    __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = __rpow__ = _read
+    __matmul__ = __rmatmul__ = _read
+    __hash__ = None
+
+
 def _stand_in(x: Any) -> Any:
     """An array of `x`'s shape and dtype without its values (a broadcast zero)."""
     return np.broadcast_to(np.zeros((), x.dtype), x.shape) if isinstance(x, Tracer) else x

@@ -21,6 +21,7 @@ import numpy as np
 
 from .core import (
     Primitive,
+    ShapeOnly,
     Trace,
     Tracer,
     bind,
@@ -113,7 +114,11 @@ def residuals_entry(prim: Primitive, primals: list, params: dict, ans: Any, pare
     return (prim, tuple(primals), params, ans if keep_ans else not_kept(ans), tuple(parents))
 
 
-class NotKept:
+class ResidualNotKept(Exception):
+    """Raised when a VJP rule reads a value its primitive's residuals do not keep."""
+
+
+class NotKept(ShapeOnly):
     """What a tape entry holds in place of a value its VJP rules do not read:
     the value's shape, nothing else (reading more means a wrong residual declaration).
 
@@ -123,31 +128,11 @@ class NotKept:
     ((2, 3), 2, <value not kept on the tape, shape (2, 3)>)
     """
 
-    __slots__ = ("shape",)
-
-    def __init__(self, shape: tuple):
-        self.shape = shape
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
+    __slots__ = ()
+    refusal = ResidualNotKept
 
     def __repr__(self) -> str:
         return f"<value not kept on the tape, shape {self.shape}>"
-
-    def _read(self, *args: Any, **kwargs: Any) -> Any:
-        raise ResidualNotKept
-
-    __array__ = __array_ufunc__ = __float__ = __int__ = __index__ = _read
-    __bool__ = __len__ = __iter__ = __getitem__ = __lt__ = __le__ = __gt__ = __ge__ = _read
-    __eq__ = __ne__ = __neg__ = __abs__ = __add__ = __radd__ = __sub__ = __rsub__ = _read
-    __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = __rpow__ = _read
-    __matmul__ = __rmatmul__ = _read
-    __hash__ = None
-
-
-class ResidualNotKept(Exception):
-    """Raised when a VJP rule reads a value its primitive's residuals do not keep."""
 
 
 _SCALAR = NotKept(())  # one stand-in shared by every Python float not kept
